@@ -1,0 +1,104 @@
+"""Walking a Value graph: topological order, reverse-mode backward, node names.
+
+Why topological order? A node's gradient is complete only once every node that
+uses it has passed its share back, so backprop visits nodes so that each comes
+after everything built on top of it: the reverse of a topological order.
+
+>>> from autograd import Value
+>>> a = Value(3.0, label="a")
+>>> b = a * a
+>>> [n.label or n.op for n in topological_order(b)]
+['a', 'mul']
+"""
+
+from . import state
+from .value import Value, evaluate
+
+
+def _check_root(root, argument="root"):
+    if not isinstance(root, Value):
+        raise TypeError(f"{argument} must be a Value, got {type(root).__name__}; build it from Value(...) operations")
+
+
+def topological_order(root: Value) -> list:
+    """Every node `root` depends on, each after all of its parents (iterative, no recursion)."""
+    _check_root(root)
+    order = []
+    seen = set()
+    stack = [(root, False)]
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        node, expanded = pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        push((node, True))
+        for parent in node.parents:
+            if parent not in seen:
+                push((parent, False))
+    return order
+
+
+def backward(root: Value, grad: float = 1.0, order=None) -> None:
+    """Reverse-mode differentiation: set `.grad` of every node to d root / d node.
+
+    Non-leaf grads are reset at the start of every pass; leaf grads accumulate
+    across calls (as in PyTorch) until you zero them, so calling backward twice
+    gives every leaf exactly twice its gradient.
+    """
+    _check_root(root)
+    if type(grad) is not float:
+        from .value import _as_float
+
+        grad = _as_float(grad, "grad")
+    if order is None:
+        order = topological_order(root)
+    for node in order:
+        if node._op is not None:
+            node.grad = 0.0
+    root.grad += grad
+    checking = state.anomaly
+    for node in reversed(order):
+        op = node._op
+        if op is None:
+            continue
+        g = node.grad
+        parents = node.parents
+        x = parents[0].data
+        y = parents[1].data if op.arity == 2 else 0.0
+        k = node.k
+        out = node.data
+        for parent, derivative in zip(parents, op.derivatives):
+            try:
+                contribution = g * derivative(x, y, k, out)
+            except (OverflowError, ZeroDivisionError):
+                contribution = g * evaluate(derivative, x, y, k, out)
+            if checking:
+                state.check_finite(node, "backward", contribution)
+            parent.grad += contribution
+
+
+def zero_grad(root: Value) -> None:
+    """Set the grad of every node `root` depends on to 0."""
+    for node in topological_order(root):
+        node.grad = 0.0
+
+
+def node_names(nodes) -> dict:
+    """A display name for each node: its label, else v1, v2, ... in creation order."""
+    taken = {node.label for node in nodes if node.label}
+    names = {}
+    counter = 0
+    for node in sorted(nodes, key=lambda n: n.id):
+        if node.label:
+            names[node] = node.label
+            continue
+        counter += 1
+        while f"v{counter}" in taken:
+            counter += 1
+        names[node] = f"v{counter}"
+    return names

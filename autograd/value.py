@@ -1,0 +1,225 @@
+"""Value: one number in a computation graph, with the gradient backprop gives it.
+
+>>> a = Value(2.0, label="a")
+>>> b = a * a + 1
+>>> b.data
+5.0
+>>> b.backward()
+>>> a.grad
+4.0
+
+A Value holds no closures: the op table says how to differentiate it, so a graph
+has no reference cycles and is freed as soon as the last name goes away.
+"""
+
+import itertools
+import math
+from numbers import Real
+
+from . import state
+from .ops import OPS, Op
+
+_ids = itertools.count(1)
+
+
+def _as_float(data, argument: str = "data") -> float:
+    """Check that `data` is a real number and return it as a float."""
+    if type(data) is float:
+        return data
+    if isinstance(data, Real) and not isinstance(data, bool):
+        return float(data)
+    raise TypeError(
+        f"{argument} must be a real number (int or float), got {type(data).__name__} {data!r}; "
+        f"convert it first, e.g. Value(float(x))"
+    )
+
+
+class Value:
+    """A scalar that records the operation that made it, so it can be differentiated."""
+
+    __slots__ = ("data", "grad", "_op", "parents", "label", "k", "id", "scope", "origin", "__weakref__")
+
+    def __init__(self, data, label: str = ""):
+        self.data = _as_float(data)
+        self.grad = 0.0
+        self._op = None
+        self.parents = ()
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+        self.label = label
+        self.k = 0.0
+        self.id = next(_ids)
+        self.scope = state.scope
+        self.origin = state.where() if state.anomaly else None
+
+    @property
+    def op(self):
+        """The name of the operation that made this Value, or None for a leaf."""
+        return None if self._op is None else self._op.name
+
+    @property
+    def op_info(self) -> Op:
+        """The op table entry that made this Value (None for a leaf)."""
+        return self._op
+
+    def is_leaf(self) -> bool:
+        """True for a Value that no operation made (an input or a parameter)."""
+        return self._op is None
+
+    def __repr__(self):
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value({self.data!r}, grad={self.grad!r}{label})"
+
+    def __float__(self):
+        return self.data
+
+    # -- arithmetic ---------------------------------------------------------
+    def __add__(self, other):
+        return apply(OPS["add"], self, other)
+
+    def __radd__(self, other):
+        return apply(OPS["add"], other, self)
+
+    def __sub__(self, other):
+        return apply(OPS["sub"], self, other)
+
+    def __rsub__(self, other):
+        return apply(OPS["sub"], other, self)
+
+    def __mul__(self, other):
+        return apply(OPS["mul"], self, other)
+
+    def __rmul__(self, other):
+        return apply(OPS["mul"], other, self)
+
+    def __truediv__(self, other):
+        return apply(OPS["div"], self, other)
+
+    def __rtruediv__(self, other):
+        return apply(OPS["div"], other, self)
+
+    def __neg__(self):
+        return apply(OPS["neg"], self)
+
+    def __pow__(self, other):
+        if isinstance(other, Value):
+            return apply(OPS["vpow"], self, other)
+        if isinstance(other, Real) and not isinstance(other, bool):
+            return apply(OPS["pow"], self, k=float(other))
+        return NotImplemented
+
+    def __rpow__(self, other):
+        return apply(OPS["vpow"], other, self)
+
+    # -- functions ----------------------------------------------------------
+    def exp(self):
+        """e ** self."""
+        return apply(OPS["exp"], self)
+
+    def log(self):
+        """Natural logarithm; self must be positive."""
+        return apply(OPS["log"], self)
+
+    def sqrt(self):
+        """Square root; self must not be negative."""
+        return apply(OPS["sqrt"], self)
+
+    def tanh(self):
+        """Hyperbolic tangent, an activation with outputs in (-1, 1)."""
+        return apply(OPS["tanh"], self)
+
+    def sigmoid(self):
+        """Logistic function 1 / (1 + e^-x), an activation with outputs in (0, 1)."""
+        return apply(OPS["sigmoid"], self)
+
+    def relu(self):
+        """max(0, self); its derivative at 0 is taken as 0, as in PyTorch."""
+        return apply(OPS["relu"], self)
+
+    def leaky_relu(self, slope: float = 0.01):
+        """self if positive else slope * self; the derivative at 0 is `slope`, as in PyTorch."""
+        return apply(OPS["leaky_relu"], self, k=_as_float(slope, "slope"))
+
+    def abs(self):
+        """|self|; its derivative at 0 is taken as 0, as in PyTorch."""
+        return apply(OPS["abs"], self)
+
+    def sin(self):
+        """Sine (radians)."""
+        return apply(OPS["sin"], self)
+
+    def cos(self):
+        """Cosine (radians)."""
+        return apply(OPS["cos"], self)
+
+    __abs__ = abs
+
+    # -- gradients ----------------------------------------------------------
+    def backward(self, grad: float = 1.0):
+        """Fill in d self / d node as `.grad` of every node this Value depends on."""
+        from .graph import backward
+
+        backward(self, grad)
+
+    def detach(self):
+        """A new leaf with the same number, cut off from this graph."""
+        return Value(self.data, self.label)
+
+
+def _operand(x, op: Op) -> Value:
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, Real) and not isinstance(x, bool):
+        return Value(float(x))
+    raise TypeError(f"{op.name} takes Values or real numbers, got {type(x).__name__} {x!r}")
+
+
+def _describe(op: Op, parents, k: float) -> str:
+    names = ("x", "y")
+    shown = ", ".join(
+        f"{names[i]} = {p.data!r}" + (f" (label {p.label!r})" if p.label else "")
+        for i, p in enumerate(parents)
+    )
+    constant = f", k = {k!r}" if op.has_constant else ""
+    return f"{shown}{constant}"
+
+
+def evaluate(function, x: float, y: float, k: float, extra=None) -> float:
+    """Call an op-table function, giving IEEE results (inf) where Python would raise."""
+    try:
+        return function(x, y, k) if extra is None else function(x, y, k, extra)
+    except (OverflowError, ZeroDivisionError):
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            f64 = np.float64
+            args = (f64(x), f64(y), f64(k)) if extra is None else (f64(x), f64(y), f64(k), f64(extra))
+            return float(function(*args))
+
+
+def apply(op: Op, a, b=None, k: float = 0.0) -> Value:
+    """Record `op` applied to the operands and return the result as a new Value."""
+    parents = (_operand(a, op),) if b is None else (_operand(a, op), _operand(b, op))
+    x = parents[0].data
+    y = parents[1].data if b is not None else 0.0
+    if op.domain is not None:
+        problem = op.domain(x, y, k)
+        if problem:
+            raise op.error(f"{op.name}: {problem}; got {_describe(op, parents, k)}")
+    out = Value.__new__(Value)
+    out.data = evaluate(op.forward, x, y, k)
+    out.grad = 0.0
+    out.label = ""
+    out.k = k
+    out.id = next(_ids)
+    out.scope = state.scope
+    if state.grad_enabled:
+        out._op = op
+        out.parents = parents
+    else:
+        out._op = None
+        out.parents = ()
+    out.origin = state.where() if state.anomaly else None
+    if state.anomaly:
+        state.check_finite(out, "forward")
+    return out
