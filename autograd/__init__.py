@@ -1,13 +1,13 @@
 """gradwalk's scalar autograd engine: Values, backprop, and the op table behind them."""
 
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck
-from .graph import backward, node_names, topological_order, zero_grad
+from .graph import backward, local_gradients, node_names, topological_order, zero_grad
 from .ops import OPS, TABLE, Op
 from .state import AnomalyError, detect_anomaly, name_scope, no_grad, set_detect_anomaly
 from .value import Value
 
 __all__ = [
-    "Value", "backward", "topological_order", "zero_grad", "node_names", "no_grad", "name_scope",
+    "Value", "backward", "local_gradients", "topological_order", "zero_grad", "node_names", "no_grad", "name_scope",
     "gradcheck", "GradcheckReport", "GradcheckError", "OPS", "TABLE", "Op",
     "detect_anomaly", "set_detect_anomaly", "AnomalyError",
 ]

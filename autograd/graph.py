@@ -102,3 +102,14 @@ def node_names(nodes) -> dict:
             counter += 1
         names[node] = f"v{counter}"
     return names
+
+
+def local_gradients(node: Value) -> tuple:
+    """d node / d parent for each parent edge of `node` (empty for a leaf), from the op table."""
+    op = node._op
+    if op is None:
+        return ()
+    parents = node.parents
+    x = parents[0].data
+    y = parents[1].data if op.arity == 2 else 0.0
+    return tuple(evaluate(d, x, y, node.k, node.data) for d in op.derivatives)
