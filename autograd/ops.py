@@ -11,8 +11,8 @@ Every function takes plain floats so numba can compile it unchanged:
   ops) and ``k`` is the op's constant (the exponent of ``x ** 2``, the slope of
   ``leaky_relu``; 0.0 when the op has none).
 * ``derivatives[i](x, y, k, out)``: d out / d operand i, given the result ``out``.
-* ``domain(x, y, k)``: a message when the operands are outside the op's domain,
-  else None. Only the Python side calls it (numba never sees it).
+* ``domain(x, y, k)``: ``(exception class, message)`` when the operands are
+  outside the op's domain, else None. Only the Python side calls it.
 
 Templates use ``{x}``, ``{y}``, ``{k}`` and ``{out}``: the stepper fills them
 with names (``rules``) or with numbers (``numerics``).
@@ -43,8 +43,7 @@ class Op:
     derivatives: tuple  # one (x, y, k, out) -> float per operand
     rules: tuple  # one symbolic template per operand, e.g. "1 - tanh({x})^2"
     numerics: tuple  # the same rule with numbers, e.g. "1 - ({out})^2"
-    domain: Optional[Callable[[float, float, float], Optional[str]]] = None
-    error: type = ValueError  # raised when `domain` objects
+    domain: Optional[Callable[[float, float, float], Optional[tuple]]] = None
     has_constant: bool = False  # True when `k` is part of the op (pow, leaky_relu)
     code: int = -1  # position in TABLE, the opcode of the numba tape
 
@@ -62,16 +61,18 @@ def _not_integer(y: float) -> bool:
     return math.isfinite(y) and not float(y).is_integer()
 
 
-def _pow_domain(x: float, y: float) -> Optional[str]:
+def _pow_domain(x: float, y: float) -> Optional[tuple]:
     if x == 0.0 and y < 0.0:
-        return "0 cannot be raised to a negative power (it divides by zero)"
+        return ZeroDivisionError, "0 cannot be raised to a negative power (it divides by zero)"
     if x < 0.0 and _not_integer(y):
-        return "a negative number raised to a non-integer power is not a real number"
+        return ValueError, "a negative number raised to a non-integer power is not a real number"
     return None
 
 
-def _finite_domain(x: float, y: float, k: float) -> Optional[str]:
-    return None if math.isfinite(x) or math.isnan(x) else "needs a finite x (infinity has no sine or cosine)"
+def _finite_domain(x: float, y: float, k: float) -> Optional[tuple]:
+    if math.isinf(x):
+        return ValueError, "needs a finite x (infinity has no sine or cosine)"
+    return None
 
 
 _ENTRIES = [
@@ -92,8 +93,7 @@ _ENTRIES = [
      lambda x, y, k: x / y,
      (lambda x, y, k, out: 1.0 / y, lambda x, y, k, out: -x / (y * y)),
      ("1 / {y}", "-{x} / {y}^2"), ("1 / {y}", "-{x} / {y}^2"),
-     dict(domain=lambda x, y, k: "division by zero" if y == 0.0 else None,
-          error=ZeroDivisionError)),
+     dict(domain=lambda x, y, k: (ZeroDivisionError, "division by zero") if y == 0.0 else None)),
     ("neg", 1, "neg", "-{x}",
      lambda x, y, k: -x,
      (lambda x, y, k, out: -1.0,),
@@ -118,12 +118,12 @@ _ENTRIES = [
      lambda x, y, k: math.log(x),
      (lambda x, y, k, out: 1.0 / x,),
      ("1 / {x}",), ("1 / {x}",),
-     dict(domain=lambda x, y, k: "needs x > 0 (log of a non-positive number)" if x <= 0.0 else None)),
+     dict(domain=lambda x, y, k: (ValueError, "needs x > 0 (log of a non-positive number)") if x <= 0.0 else None)),
     ("sqrt", 1, "sqrt", "sqrt({x})",
      lambda x, y, k: math.sqrt(x),
      (lambda x, y, k, out: 0.5 / out,),
      ("1 / (2 * sqrt({x}))",), ("1 / (2 * {out})",),
-     dict(domain=lambda x, y, k: "needs x >= 0 (square root of a negative number)" if x < 0.0 else None)),
+     dict(domain=lambda x, y, k: (ValueError, "needs x >= 0 (square root of a negative number)") if x < 0.0 else None)),
     ("tanh", 1, "tanh", "tanh({x})",
      lambda x, y, k: math.tanh(x),
      (lambda x, y, k, out: 1.0 - out * out,),

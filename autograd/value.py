@@ -204,8 +204,9 @@ def apply(op: Op, a, b=None, k: float = 0.0) -> Value:
     y = parents[1].data if b is not None else 0.0
     if op.domain is not None:
         problem = op.domain(x, y, k)
-        if problem:
-            raise op.error(f"{op.name}: {problem}; got {_describe(op, parents, k)}")
+        if problem is not None:
+            error, message = problem
+            raise error(f"{op.name}: {message}; got {_describe(op, parents, k)}")
     out = Value.__new__(Value)
     out.data = evaluate(op.forward, x, y, k)
     out.grad = 0.0
