@@ -20,6 +20,23 @@ from . import state
 from .ops import OPS, Op
 
 _ids = itertools.count(1)
+_ADD = OPS["add"]
+_SUB = OPS["sub"]
+_MUL = OPS["mul"]
+_DIV = OPS["div"]
+_NEG = OPS["neg"]
+_POW = OPS["pow"]
+_VPOW = OPS["vpow"]
+_EXP = OPS["exp"]
+_LOG = OPS["log"]
+_SQRT = OPS["sqrt"]
+_TANH = OPS["tanh"]
+_SIGMOID = OPS["sigmoid"]
+_RELU = OPS["relu"]
+_LEAKY_RELU = OPS["leaky_relu"]
+_ABS = OPS["abs"]
+_SIN = OPS["sin"]
+_COS = OPS["cos"]
 
 
 def _as_float(data, argument: str = "data") -> float:
@@ -75,82 +92,82 @@ class Value:
 
     # -- arithmetic ---------------------------------------------------------
     def __add__(self, other):
-        return apply(OPS["add"], self, other)
+        return apply(_ADD, self, other)
 
     def __radd__(self, other):
-        return apply(OPS["add"], other, self)
+        return apply(_ADD, other, self)
 
     def __sub__(self, other):
-        return apply(OPS["sub"], self, other)
+        return apply(_SUB, self, other)
 
     def __rsub__(self, other):
-        return apply(OPS["sub"], other, self)
+        return apply(_SUB, other, self)
 
     def __mul__(self, other):
-        return apply(OPS["mul"], self, other)
+        return apply(_MUL, self, other)
 
     def __rmul__(self, other):
-        return apply(OPS["mul"], other, self)
+        return apply(_MUL, other, self)
 
     def __truediv__(self, other):
-        return apply(OPS["div"], self, other)
+        return apply(_DIV, self, other)
 
     def __rtruediv__(self, other):
-        return apply(OPS["div"], other, self)
+        return apply(_DIV, other, self)
 
     def __neg__(self):
-        return apply(OPS["neg"], self)
+        return apply(_NEG, self)
 
     def __pow__(self, other):
         if isinstance(other, Value):
-            return apply(OPS["vpow"], self, other)
+            return apply(_VPOW, self, other)
         if isinstance(other, Real) and not isinstance(other, bool):
-            return apply(OPS["pow"], self, k=float(other))
+            return apply(_POW, self, k=float(other))
         return NotImplemented
 
     def __rpow__(self, other):
-        return apply(OPS["vpow"], other, self)
+        return apply(_VPOW, other, self)
 
     # -- functions ----------------------------------------------------------
     def exp(self):
         """e ** self."""
-        return apply(OPS["exp"], self)
+        return apply(_EXP, self)
 
     def log(self):
         """Natural logarithm; self must be positive."""
-        return apply(OPS["log"], self)
+        return apply(_LOG, self)
 
     def sqrt(self):
         """Square root; self must not be negative."""
-        return apply(OPS["sqrt"], self)
+        return apply(_SQRT, self)
 
     def tanh(self):
         """Hyperbolic tangent, an activation with outputs in (-1, 1)."""
-        return apply(OPS["tanh"], self)
+        return apply(_TANH, self)
 
     def sigmoid(self):
         """Logistic function 1 / (1 + e^-x), an activation with outputs in (0, 1)."""
-        return apply(OPS["sigmoid"], self)
+        return apply(_SIGMOID, self)
 
     def relu(self):
         """max(0, self); its derivative at 0 is taken as 0, as in PyTorch."""
-        return apply(OPS["relu"], self)
+        return apply(_RELU, self)
 
     def leaky_relu(self, slope: float = 0.01):
         """self if positive else slope * self; the derivative at 0 is `slope`, as in PyTorch."""
-        return apply(OPS["leaky_relu"], self, k=_as_float(slope, "slope"))
+        return apply(_LEAKY_RELU, self, k=_as_float(slope, "slope"))
 
     def abs(self):
         """|self|; its derivative at 0 is taken as 0, as in PyTorch."""
-        return apply(OPS["abs"], self)
+        return apply(_ABS, self)
 
     def sin(self):
         """Sine (radians)."""
-        return apply(OPS["sin"], self)
+        return apply(_SIN, self)
 
     def cos(self):
         """Cosine (radians)."""
-        return apply(OPS["cos"], self)
+        return apply(_COS, self)
 
     __abs__ = abs
 
@@ -199,16 +216,27 @@ def evaluate(function, x: float, y: float, k: float, extra=None) -> float:
 
 def apply(op: Op, a, b=None, k: float = 0.0) -> Value:
     """Record `op` applied to the operands and return the result as a new Value."""
-    parents = (_operand(a, op),) if b is None else (_operand(a, op), _operand(b, op))
-    x = parents[0].data
-    y = parents[1].data if b is not None else 0.0
+    if type(a) is not Value:
+        a = _operand(a, op)
+    x = a.data
+    if op.arity == 1:
+        parents = (a,)
+        y = 0.0
+    else:
+        if type(b) is not Value:
+            b = _operand(b, op)
+        parents = (a, b)
+        y = b.data
     if op.domain is not None:
         problem = op.domain(x, y, k)
         if problem is not None:
             error, message = problem
             raise error(f"{op.name}: {message}; got {_describe(op, parents, k)}")
-    out = Value.__new__(Value)
-    out.data = evaluate(op.forward, x, y, k)
+    out = _new(Value)
+    try:
+        out.data = op.forward(x, y, k)
+    except (OverflowError, ZeroDivisionError):
+        out.data = evaluate(op.forward, x, y, k)
     out.grad = 0.0
     out.label = ""
     out.k = k
@@ -220,7 +248,12 @@ def apply(op: Op, a, b=None, k: float = 0.0) -> Value:
     else:
         out._op = None
         out.parents = ()
-    out.origin = state.where() if state.anomaly else None
     if state.anomaly:
+        out.origin = state.where()
         state.check_finite(out, "forward")
+    else:
+        out.origin = None
     return out
+
+
+_new = object.__new__

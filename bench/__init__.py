@@ -1,0 +1,1 @@
+"""Benchmarks: each module has main() that prints a markdown section; `python -m bench` runs them."""
