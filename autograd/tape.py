@@ -1,0 +1,176 @@
+"""Compile a Value graph into a tape: flat arrays the numba kernels run over whole batches.
+
+Build the graph once on placeholder inputs, then run it on every row of a matrix:
+
+>>> from autograd import Value, compile
+>>> x, w = Value(0.0, label="x"), Value(3.0, label="w")
+>>> tape = compile(w * x + 1, inputs=[x], params=[w])
+>>> tape.forward([[1.0], [2.0]]).ravel().tolist()
+[4.0, 7.0]
+>>> tape.backward(reduction="sum").tolist()  # d/dw of (3*1 + 1) + (3*2 + 1)
+[3.0]
+
+Each node gets a slot: a row of `vals[slot, sample]`. Fusion: a sum of products
+`b + w1*x1 + w2*x2 + ...` whose weights are parameters becomes one dot product,
+and the dot products that share their inputs (the neurons of one layer) become one
+DENSE instruction. Anything else runs as one instruction per op-table op.
+"""
+
+import numpy as np
+
+from .graph import topological_order
+from .tape_checks import check_domain, check_inputs, check_leaves, check_samples
+from .value import Value, evaluate
+
+_I = np.int64
+
+
+class Tape:
+    """A compiled graph: forward over a batch, backward to parameter gradients."""
+
+    def __init__(self, outputs, inputs, params, plan, input_grads):
+        self.outputs, self.inputs, self.params = outputs, inputs, params
+        self.order = plan.order
+        self.slot = plan.slot
+        self.n_slots = len(plan.slot_nodes)
+        self.input_grads = input_grads
+        self._plan = plan
+        self.vals = None
+        self.grads = None
+        self.input_gradients = None
+        self.block = 256
+
+    def __repr__(self):
+        p = self._plan
+        return (f"Tape({len(self.order)} nodes -> {self.n_slots} slots, {len(p.code)} instructions "
+                f"({p.n_dense} dense), {len(self.inputs)} inputs, {len(self.params)} params)")
+
+    def param_values(self) -> np.ndarray:
+        """The parameters' current data, in the order of `params`."""
+        return np.array([p.data for p in self.params], dtype=np.float64)
+
+    def forward(self, X, params=None) -> np.ndarray:
+        """Outputs for every row of X (shape samples x inputs), as an array samples x outputs."""
+        p = self._plan
+        X = check_samples(X, len(self.inputs))
+        weights = self.param_values() if params is None else params
+        n = X.shape[0]
+        if self.vals is None or self.vals.shape[1] != n:
+            self.vals = np.empty((self.n_slots, n))
+        vals = self.vals
+        vals[p.input_slots] = X.T[p.input_columns]
+        if len(p.fill_slots):
+            shared = np.concatenate([weights, p.constants])
+            vals[p.fill_slots] = shared[p.fill_sources][:, None]
+        from . import kernels
+
+        k = kernels.load()
+        self._wflat = weights[p.w_index] if len(p.w_index) else np.zeros(1)
+        bflat = weights[p.b_index] if len(p.b_index) else np.zeros(1)
+        k.forward(vals, p.code, p.out, p.a, p.b, p.konst, p.dense, p.d_int, p.dense_slots,
+                  self._wflat, bflat, _I(self._block(n)))
+        check_domain(self, vals)
+        self.grads = None
+        return vals[p.output_slots].T.copy()
+
+    def _block(self, n):
+        # Small batches run as one block: a parallel launch costs more than it saves.
+        return n if n <= 128 else min(self.block, -(-n // 2))
+
+    def backward(self, seed=None, output: int = 0, reduction: str = "mean") -> np.ndarray:
+        """Gradients of the summed (or averaged) output over the batch, per parameter."""
+        if self.vals is None:
+            raise RuntimeError("call tape.forward(X) before tape.backward()")
+        p = self._plan
+        n = self.vals.shape[1]
+        if not 0 <= output < len(self.outputs):
+            raise ValueError(f"output must be in 0..{len(self.outputs) - 1}, got {output!r}")
+        if seed is None:
+            if reduction not in ("mean", "sum"):
+                raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+            seed = np.full(n, 1.0 / n if reduction == "mean" else 1.0)
+        else:
+            seed = np.ascontiguousarray(seed, dtype=np.float64)
+            if seed.shape != (n,):
+                raise ValueError(f"seed must have one entry per sample, shape ({n},), got {seed.shape}")
+        block = self._block(n)
+        n_blocks = -(-n // block)
+        g_shared = np.zeros((n_blocks, len(p.shared_slots)))
+        g_w = np.zeros((n_blocks, max(len(p.w_index), 1)))
+        g_b = np.zeros((n_blocks, max(len(p.b_index), 1)))
+        g_inputs = np.zeros((len(p.grad_input_slots), n))
+        from . import kernels
+
+        kernels.load().backward(
+            self.vals, _I(p.output_slots[output]), seed, p.code, p.out, p.a, p.b, p.konst, p.dense,
+            p.d_int, p.dense_slots, self._wflat, p.needs_grad, p.shared_slots, _I(self.n_slots),
+            _I(block), g_shared, g_w, g_b, g_inputs, p.grad_input_slots)
+        grads = np.zeros(len(self.params))
+        np.add.at(grads, p.shared_params, g_shared.sum(axis=0))
+        if len(p.w_index):
+            np.add.at(grads, p.w_index, g_w.sum(axis=0))
+        if len(p.b_index):
+            np.add.at(grads, p.b_index, g_b.sum(axis=0))
+        self.grads = grads
+        self.input_gradients = g_inputs.T.copy() if self.input_grads else None
+        return grads
+
+    def accumulate_grads(self) -> None:
+        """Add `tape.grads` to the parameters' `.grad`, as Value.backward() would."""
+        if self.grads is None:
+            raise RuntimeError("call tape.backward() before accumulate_grads()")
+        for param, g in zip(self.params, self.grads):
+            param.grad += float(g)
+
+    def node_values(self, sample: int) -> dict:
+        """The value of every node of the graph for one sample of the last forward pass."""
+        if self.vals is None:
+            raise RuntimeError("call tape.forward(X) before asking for node values")
+        n = self.vals.shape[1]
+        if not isinstance(sample, (int, np.integer)) or not -n <= sample < n:
+            raise IndexError(f"sample must be an integer index into the {n} samples of the last batch")
+        values = {}
+        for node in self.order:
+            slot = self.slot.get(node)
+            if slot is not None:
+                values[node] = float(self.vals[slot, sample])
+            elif node._op is None:
+                values[node] = node.data
+            else:
+                ps = node.parents
+                y = values[ps[1]] if len(ps) == 2 else 0.0
+                values[node] = evaluate(node._op.forward, values[ps[0]], y, node.k)
+        return values
+
+    def value(self, node: Value, sample: int) -> float:
+        """One node's value for one sample of the last forward pass."""
+        values = self.node_values(sample)
+        if node not in values:
+            raise KeyError("node is not part of this tape's graph")
+        return values[node]
+
+
+def compile(outputs, inputs, params=None, fuse: bool = True, input_grads: bool = False) -> Tape:
+    """Compile the graph of `outputs` (Values built on placeholder `inputs`) into a Tape.
+
+    `params` are the leaves to differentiate with respect to (default: every leaf
+    that is not an input); other leaves are constants.
+    """
+    from .tape_plan import plan
+
+    outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
+    if not outputs or not all(isinstance(o, Value) for o in outputs):
+        raise TypeError("outputs must be a Value or a non-empty list of Values")
+    order, seen = [], set()
+    for output in outputs:
+        for node in topological_order(output):
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
+    inputs = check_inputs(inputs, "inputs")
+    if params is None:
+        input_set = set(inputs)
+        params = [n for n in order if n._op is None and n not in input_set]
+    params = check_inputs(params, "params")
+    check_leaves(inputs, params)
+    return Tape(outputs, inputs, params, plan(order, outputs, inputs, params, fuse, input_grads), input_grads)

@@ -1,0 +1,69 @@
+"""Checks at the edges of a tape: its leaves, its batches, and domain errors inside a pass."""
+
+import numpy as np
+
+from .value import Value
+
+
+def check_inputs(leaves, argument: str) -> list:
+    """A list of distinct leaf Values, or a TypeError/ValueError naming `argument`."""
+    if isinstance(leaves, Value):
+        raise TypeError(f"{argument} must be a list of Values, got a single Value; wrap it: [{argument[:-1]}]")
+    try:
+        leaves = list(leaves)
+    except TypeError:
+        raise TypeError(f"{argument} must be a list of Values, got {type(leaves).__name__}") from None
+    for i, leaf in enumerate(leaves):
+        if not isinstance(leaf, Value):
+            raise TypeError(f"{argument}[{i}] must be a Value, got {type(leaf).__name__}")
+        if leaf.op is not None:
+            raise ValueError(f"{argument}[{i}] must be a leaf (made by Value(...), not by an op), got a {leaf.op} node")
+    if len(set(leaves)) != len(leaves):
+        raise ValueError(f"{argument} lists the same Value twice; list each once")
+    return leaves
+
+
+def check_leaves(inputs, params) -> None:
+    """Inputs vary per sample and params are shared: a leaf cannot be both."""
+    both = set(inputs) & set(params)
+    if both:
+        label = next(iter(both)).label or "(no label)"
+        raise ValueError(f"Value {label} is in both inputs and params; a leaf is one or the other")
+
+
+def check_samples(X, n_inputs: int) -> np.ndarray:
+    """X as a C-contiguous float64 matrix of shape (samples, n_inputs)."""
+    if X is None and n_inputs == 0:
+        return np.zeros((1, 0))
+    try:
+        X = np.ascontiguousarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"X must be a 2-D array of numbers (samples x inputs): {error}") from None
+    if X.ndim == 1 and n_inputs == 1:
+        X = X[:, None]
+    if X.ndim != 2 or X.shape[1] != n_inputs:
+        raise ValueError(f"X must have shape (samples, {n_inputs}), one column per input; got shape {X.shape}")
+    if X.shape[0] == 0:
+        raise ValueError("X has no rows; give at least one sample")
+    return X
+
+
+def check_domain(tape, vals) -> None:
+    """Raise as the Value path would when an op's operands left its domain for some sample."""
+    p = tape._plan
+    for t, op in p.checked:
+        out = vals[p.out[t]]
+        bad = ~np.isfinite(out)
+        if not bad.any():
+            continue
+        x_row = vals[p.a[t]]
+        y_row = vals[p.b[t]] if p.b[t] >= 0 else np.zeros_like(x_row)
+        for sample in np.flatnonzero(bad):
+            problem = op.domain(float(x_row[sample]), float(y_row[sample]), float(p.konst[t]))
+            if problem is not None:
+                error, message = problem
+                node = p.slot_nodes[p.out[t]]
+                names = ", ".join(f"{q.label or 'operand'} = {float(vals[tape.slot[q], sample])!r}"
+                                  for q in node.parents)
+                raise error(f"{op.name}: {message}; got {names} at sample {sample} "
+                            f"(node {node.label or '(no label)'})")
