@@ -17,88 +17,141 @@ import numpy as np
 from numba import njit, prange
 
 
+# Row views (vals[slot, lo:hi]) are taken outside the innermost loops: every view
+# is a new array whose reference count numba updates atomically.
+
+
 @njit(cache=CACHE, inline="always")
 def _dense_forward(vals, lo, hi, d, d_int, dense_slots, wflat, bflat):
     nin, nout, in_off, out_off, w_off, b_off, bias_first = d_int[d]
+    n = hi - lo
     for j in range(nout):
         o = vals[dense_slots[out_off + j], lo:hi]
         row = w_off + j * nin
         if b_off >= 0 and bias_first:
             o[:] = bflat[b_off + j]
-            start = 0
+            i = 0
         else:
-            o[:] = wflat[row] * vals[dense_slots[in_off], lo:hi]
-            start = 1
-        for i in range(start, nin):
+            w = wflat[row]
+            x = vals[dense_slots[in_off], lo:hi]
+            for lane in range(n):
+                o[lane] = w * x[lane]
+            i = 1
+        # Four inputs per pass over the block: o is read and written once per four
+        # products, and the additions happen in the same order as one at a time.
+        while i + 4 <= nin:
+            w0, w1, w2, w3 = wflat[row + i], wflat[row + i + 1], wflat[row + i + 2], wflat[row + i + 3]
+            x0 = vals[dense_slots[in_off + i], lo:hi]
+            x1 = vals[dense_slots[in_off + i + 1], lo:hi]
+            x2 = vals[dense_slots[in_off + i + 2], lo:hi]
+            x3 = vals[dense_slots[in_off + i + 3], lo:hi]
+            for lane in range(n):
+                o[lane] = o[lane] + w0 * x0[lane] + w1 * x1[lane] + w2 * x2[lane] + w3 * x3[lane]
+            i += 4
+        while i < nin:
             w = wflat[row + i]
             x = vals[dense_slots[in_off + i], lo:hi]
-            for lane in range(hi - lo):
+            for lane in range(n):
                 o[lane] += w * x[lane]
+            i += 1
         if b_off >= 0 and not bias_first:
             o += bflat[b_off + j]
 
 
 @njit(cache=CACHE, parallel=True)
-def forward(vals, code, out, a, b, konst, dense, d_int, dense_slots, wflat, bflat, block):
-    """Run every instruction over every block of samples, filling vals in place."""
+def forward(vals, X, params, constants, wflat, bflat, ins, konst, d_int, dense_slots, w_index, b_index,
+            input_slots, fill_slots, fill_sources, block):
+    """Fill the leaves, then run every instruction over every block of samples."""
+    n_params = params.shape[0]
+    for m in range(w_index.shape[0]):
+        wflat[m] = params[w_index[m]]
+    for m in range(b_index.shape[0]):
+        bflat[m] = params[b_index[m]]
     n_samples = vals.shape[1]
     n_blocks = (n_samples + block - 1) // block
     for blk in prange(n_blocks):
         lo = blk * block
         hi = min(lo + block, n_samples)
-        for t in range(code.shape[0]):
-            c = code[t]
+        for c in range(input_slots.shape[0]):
+            row = vals[input_slots[c]]
+            for s in range(lo, hi):
+                row[s] = X[s, c]
+        for m in range(fill_slots.shape[0]):
+            source = fill_sources[m]
+            vals[fill_slots[m], lo:hi] = params[source] if source < n_params else constants[source - n_params]
+        for t in range(ins.shape[0]):
+            c, out, a, b, d = ins[t, 0], ins[t, 1], ins[t, 2], ins[t, 3], ins[t, 4]
             if c == DENSE:
-                _dense_forward(vals, lo, hi, dense[t], d_int, dense_slots, wflat, bflat)
+                _dense_forward(vals, lo, hi, d, d_int, dense_slots, wflat, bflat)
             else:
-                bt = b[t] if b[t] >= 0 else a[t]
-                forward_op(c, vals[out[t], lo:hi], vals[a[t], lo:hi], vals[bt, lo:hi], konst[t], hi - lo)
+                bt = b if b >= 0 else a
+                forward_op(c, vals[out, lo:hi], vals[a, lo:hi], vals[bt, lo:hi], konst[t], hi - lo)
 
 
 @njit(cache=CACHE, inline="always")
 def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, gw, gb, xt):
     nin, nout, in_off, out_off, w_off, b_off, bias_first = d_int[d]
     n = hi - lo
-    # inputs' grads: gx[i] += sum_j W[j, i] * gout[j]
+    # inputs' grads: gx[i] += sum_j W[j, i] * gout[j], four outputs per pass
     for i in range(nin):
-        slot = dense_slots[in_off + i]
-        if needs_grad[slot]:
-            gx = g[slot]
-            for j in range(nout):
-                w = wflat[w_off + j * nin + i]
-                go = g[dense_slots[out_off + j]]
-                for lane in range(n):
-                    gx[lane] += w * go[lane]
-    # weights' grads as row updates: gW[j, :] += gout[j, t] * x[:, t], vectorised along the row
+        sx = dense_slots[in_off + i]
+        if not needs_grad[sx]:
+            continue
+        gx = g[sx]
+        j = 0
+        while j + 4 <= nout:
+            w0, w1 = wflat[w_off + j * nin + i], wflat[w_off + (j + 1) * nin + i]
+            w2, w3 = wflat[w_off + (j + 2) * nin + i], wflat[w_off + (j + 3) * nin + i]
+            g0, g1 = g[dense_slots[out_off + j]], g[dense_slots[out_off + j + 1]]
+            g2, g3 = g[dense_slots[out_off + j + 2]], g[dense_slots[out_off + j + 3]]
+            for t in range(n):
+                gx[t] = gx[t] + w0 * g0[t] + w1 * g1[t] + w2 * g2[t] + w3 * g3[t]
+            j += 4
+        while j < nout:
+            w, go = wflat[w_off + j * nin + i], g[dense_slots[out_off + j]]
+            for t in range(n):
+                gx[t] += w * go[t]
+            j += 1
+    # weights' grads as row updates, gW[j, :] += gout[j, t] * x[:, t], vectorised along the
+    # row, four samples per pass; each entry still sums its samples in order.
     for i in range(nin):
-        x = vals[dense_slots[in_off + i], lo:hi]
-        for lane in range(n):
-            xt[lane, i] = x[lane]
-    for lane in range(n):
-        xrow = xt[lane]
-        for j in range(nout):
-            gj = g[dense_slots[out_off + j], lane]
-            row = w_off + j * nin
+        sx = dense_slots[in_off + i]
+        for t in range(n):
+            xt[t, i] = vals[sx, lo + t]
+    for j in range(nout):
+        so = dense_slots[out_off + j]
+        gwj = gw[w_off + j * nin:w_off + (j + 1) * nin]
+        t = 0
+        while t + 4 <= n:
+            g0, g1, g2, g3 = g[so, t], g[so, t + 1], g[so, t + 2], g[so, t + 3]
             for i in range(nin):
-                gw[row + i] += gj * xrow[i]
-    if b_off >= 0:
-        for j in range(nout):
-            go = g[dense_slots[out_off + j]]
+                gwj[i] = gwj[i] + g0 * xt[t, i] + g1 * xt[t + 1, i] + g2 * xt[t + 2, i] + g3 * xt[t + 3, i]
+            t += 4
+        while t < n:
+            gj = g[so, t]
+            for i in range(nin):
+                gwj[i] += gj * xt[t, i]
+            t += 1
+        if b_off >= 0:
             total = gb[b_off + j]
-            for lane in range(n):
-                total += go[lane]
+            gj = g[so]
+            for t in range(n):
+                total += gj[t]
             gb[b_off + j] = total
 
 
 @njit(cache=CACHE, parallel=True)
-def backward(vals, seed_slot, seed, code, out, a, b, konst, dense, d_int, dense_slots, wflat,
-             needs_grad, shared_slots, n_slots, block, g_shared, g_w, g_b, g_inputs, input_slots):
-    """Propagate `seed` (d loss / d output per sample) back; per-block sums of shared grads."""
-    n_samples = vals.shape[1]
+def backward(vals, seed, seed_slot, grads, g_inputs, wflat, ins, konst, d_int, dense_slots, w_index, b_index,
+             needs_grad, shared_slots, shared_params, grad_input_slots, block):
+    """Propagate `seed` (d loss / d output, per sample) back; add parameter grads to `grads`."""
+    n_slots, n_samples = vals.shape
     n_blocks = (n_samples + block - 1) // block
     max_nin = 1
     for d in range(d_int.shape[0]):
         max_nin = max(max_nin, d_int[d, 0])
+    g_shared = np.zeros((n_blocks, shared_slots.shape[0]))
+    g_w = np.zeros((n_blocks, w_index.shape[0]))
+    g_b = np.zeros((n_blocks, b_index.shape[0]))
     for blk in prange(n_blocks):
         lo = blk * block
         hi = min(lo + block, n_samples)
@@ -108,19 +161,27 @@ def backward(vals, seed_slot, seed, code, out, a, b, konst, dense, d_int, dense_
         g[seed_slot, :] = seed[lo:hi]
         gw = g_w[blk]
         gb = g_b[blk]
-        for t in range(code.shape[0] - 1, -1, -1):
-            c = code[t]
+        for t in range(ins.shape[0] - 1, -1, -1):
+            c, out, a, b, d = ins[t, 0], ins[t, 1], ins[t, 2], ins[t, 3], ins[t, 4]
             if c == DENSE:
-                _dense_backward(vals, g, lo, hi, dense[t], d_int, dense_slots, wflat, needs_grad, gw, gb, xt)
+                _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, gw, gb, xt)
             else:
-                bt = b[t] if b[t] >= 0 else a[t]
-                backward_op(c, g[a[t]], g[bt], g[out[t]], vals[a[t], lo:hi], vals[bt, lo:hi],
-                            vals[out[t], lo:hi], konst[t], n, needs_grad[a[t]], b[t] >= 0 and needs_grad[bt])
+                bt = b if b >= 0 else a
+                backward_op(c, g[a], g[bt], g[out], vals[a, lo:hi], vals[bt, lo:hi],
+                            vals[out, lo:hi], konst[t], n, needs_grad[a], b >= 0 and needs_grad[bt])
         for m in range(shared_slots.shape[0]):
             total = 0.0
             gs = g[shared_slots[m]]
             for lane in range(n):
                 total += gs[lane]
             g_shared[blk, m] = total
-        for m in range(input_slots.shape[0]):
-            g_inputs[m, lo:hi] = g[input_slots[m]]
+        for m in range(grad_input_slots.shape[0]):
+            g_inputs[lo:hi, m] = g[grad_input_slots[m]]
+    # Blocks are summed in block order, so the result does not depend on the thread count.
+    for blk in range(n_blocks):
+        for m in range(shared_slots.shape[0]):
+            grads[shared_params[m]] += g_shared[blk, m]
+        for m in range(w_index.shape[0]):
+            grads[w_index[m]] += g_w[blk, m]
+        for m in range(b_index.shape[0]):
+            grads[b_index[m]] += g_b[blk, m]

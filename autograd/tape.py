@@ -39,6 +39,9 @@ class Tape:
         self.grads = None
         self.input_gradients = None
         self.block = 256
+        self._wflat = np.zeros(len(plan.w_index))
+        self._bflat = np.zeros(len(plan.b_index))
+        self._seed_cache = (None, None)
 
     def __repr__(self):
         p = self._plan
@@ -50,28 +53,29 @@ class Tape:
         return np.array([p.data for p in self.params], dtype=np.float64)
 
     def forward(self, X, params=None) -> np.ndarray:
-        """Outputs for every row of X (shape samples x inputs), as an array samples x outputs."""
+        """Outputs for every row of X (shape samples x inputs), as an array samples x outputs.
+
+        `params` (an array in the order of `tape.params`) replaces the parameters'
+        current data, so a training loop can keep them in an array between steps.
+        """
         p = self._plan
         X = check_samples(X, len(self.inputs))
-        weights = self.param_values() if params is None else params
+        if params is None:
+            params = self.param_values()
+        elif not (isinstance(params, np.ndarray) and params.dtype == np.float64 and params.shape == (len(self.params),)):
+            raise ValueError(f"params must be a float64 array of shape ({len(self.params)},), one entry per tape parameter")
         n = X.shape[0]
         if self.vals is None or self.vals.shape[1] != n:
             self.vals = np.empty((self.n_slots, n))
-        vals = self.vals
-        vals[p.input_slots] = X.T[p.input_columns]
-        if len(p.fill_slots):
-            shared = np.concatenate([weights, p.constants])
-            vals[p.fill_slots] = shared[p.fill_sources][:, None]
         from . import kernels
 
-        k = kernels.load()
-        self._wflat = weights[p.w_index] if len(p.w_index) else np.zeros(1)
-        bflat = weights[p.b_index] if len(p.b_index) else np.zeros(1)
-        k.forward(vals, p.code, p.out, p.a, p.b, p.konst, p.dense, p.d_int, p.dense_slots,
-                  self._wflat, bflat, _I(self._block(n)))
-        check_domain(self, vals)
+        kernels.load().forward(
+            self.vals, X, params, p.constants, self._wflat, self._bflat, p.ins, p.konst, p.d_int, p.dense_slots,
+            p.w_index, p.b_index, p.input_slots, p.fill_slots, p.fill_sources, _I(self._block(n)))
+        if p.checked:
+            check_domain(self, self.vals)
         self.grads = None
-        return vals[p.output_slots].T.copy()
+        return self.vals[p.output_slots].T.copy()
 
     def _block(self, n):
         # Small batches run as one block: a parallel launch costs more than it saves.
@@ -88,32 +92,28 @@ class Tape:
         if seed is None:
             if reduction not in ("mean", "sum"):
                 raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
-            seed = np.full(n, 1.0 / n if reduction == "mean" else 1.0)
+            seed = self._seed(n, reduction)
         else:
             seed = np.ascontiguousarray(seed, dtype=np.float64)
             if seed.shape != (n,):
                 raise ValueError(f"seed must have one entry per sample, shape ({n},), got {seed.shape}")
-        block = self._block(n)
-        n_blocks = -(-n // block)
-        g_shared = np.zeros((n_blocks, len(p.shared_slots)))
-        g_w = np.zeros((n_blocks, max(len(p.w_index), 1)))
-        g_b = np.zeros((n_blocks, max(len(p.b_index), 1)))
-        g_inputs = np.zeros((len(p.grad_input_slots), n))
+        grads = np.zeros(len(self.params))
+        g_inputs = np.zeros((n, len(p.grad_input_slots)))
         from . import kernels
 
         kernels.load().backward(
-            self.vals, _I(p.output_slots[output]), seed, p.code, p.out, p.a, p.b, p.konst, p.dense,
-            p.d_int, p.dense_slots, self._wflat, p.needs_grad, p.shared_slots, _I(self.n_slots),
-            _I(block), g_shared, g_w, g_b, g_inputs, p.grad_input_slots)
-        grads = np.zeros(len(self.params))
-        np.add.at(grads, p.shared_params, g_shared.sum(axis=0))
-        if len(p.w_index):
-            np.add.at(grads, p.w_index, g_w.sum(axis=0))
-        if len(p.b_index):
-            np.add.at(grads, p.b_index, g_b.sum(axis=0))
+            self.vals, seed, _I(p.output_slots[output]), grads, g_inputs, self._wflat, p.ins, p.konst, p.d_int,
+            p.dense_slots, p.w_index, p.b_index, p.needs_grad, p.shared_slots, p.shared_params,
+            p.grad_input_slots, _I(self._block(n)))
         self.grads = grads
-        self.input_gradients = g_inputs.T.copy() if self.input_grads else None
+        self.input_gradients = g_inputs if self.input_grads else None
         return grads
+
+    def _seed(self, n, reduction):
+        key = (n, reduction)
+        if self._seed_cache[0] != key:
+            self._seed_cache = (key, np.full(n, 1.0 / n if reduction == "mean" else 1.0))
+        return self._seed_cache[1]
 
     def accumulate_grads(self) -> None:
         """Add `tape.grads` to the parameters' `.grad`, as Value.backward() would."""

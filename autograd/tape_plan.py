@@ -173,13 +173,14 @@ def plan(order, outputs, inputs, params, fuse, input_grads):
             needs_grad[s] = any(needs_grad[result.slot[p]] for p in node.parents)
 
     as_int = lambda xs: np.array(xs, dtype=np.int64)  # noqa: E731
-    result.code, result.out, result.a, result.b = as_int(code), as_int(out), as_int(a), as_int(b)
+    result.code = as_int(code)
+    result.ins = np.ascontiguousarray(np.array([code, out, a, b, dense], dtype=np.int64).reshape(5, -1).T)
+    result.out, result.a, result.b = as_int(out), as_int(a), as_int(b)
     result.konst = np.array(konst, dtype=np.float64)
     result.dense = as_int(dense)
     result.d_int = np.array(d_int, dtype=np.int64).reshape(-1, 7)
     result.dense_slots, result.w_index, result.b_index = as_int(dense_slots), as_int(w_index), as_int(b_index)
     result.input_slots = as_int([result.slot[x] for x in inputs])
-    result.input_columns = as_int(range(len(inputs)))
     result.output_slots = as_int([result.slot[o] for o in outputs])
     result.fill_slots, result.fill_sources = as_int(fill_slots), as_int(fill_sources)
     result.constants = np.array(constants, dtype=np.float64)
