@@ -21,7 +21,7 @@ from numba import njit, prange
 # is a new array whose reference count numba updates atomically.
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, inline="always", error_model="numpy")
 def _dense_forward(vals, lo, hi, d, d_int, dense_slots, wflat, bflat):
     nin, nout, in_off, out_off, w_off, b_off, bias_first = d_int[d]
     n = hi - lo
@@ -58,7 +58,7 @@ def _dense_forward(vals, lo, hi, d, d_int, dense_slots, wflat, bflat):
             o += bflat[b_off + j]
 
 
-@njit(cache=CACHE, parallel=True)
+@njit(cache=CACHE, parallel=True, error_model="numpy")
 def forward(vals, X, params, constants, wflat, bflat, ins, konst, d_int, dense_slots, w_index, b_index,
             input_slots, fill_slots, fill_sources, block):
     """Fill the leaves, then run every instruction over every block of samples."""
@@ -88,7 +88,7 @@ def forward(vals, X, params, constants, wflat, bflat, ins, konst, d_int, dense_s
                 forward_op(c, vals[out, lo:hi], vals[a, lo:hi], vals[bt, lo:hi], konst[t], hi - lo)
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, inline="always", error_model="numpy")
 def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, gw, gb, xt):
     nin, nout, in_off, out_off, w_off, b_off, bias_first = d_int[d]
     n = hi - lo
@@ -140,7 +140,7 @@ def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, g
             gb[b_off + j] = total
 
 
-@njit(cache=CACHE, parallel=True)
+@njit(cache=CACHE, parallel=True, error_model="numpy")
 def backward(vals, seed, seed_slot, grads, g_inputs, wflat, ins, konst, d_int, dense_slots, w_index, b_index,
              needs_grad, shared_slots, shared_params, grad_input_slots, block):
     """Propagate `seed` (d loss / d output, per sample) back; add parameter grads to `grads`."""

@@ -30,17 +30,17 @@ def _dispatch_source() -> str:
     """Python source of forward_op / backward_op: one branch per op of the table."""
     lines = ["from autograd.ops import TABLE", ""]
     for op in ops.TABLE:
-        lines.append(f"_f{op.code} = njit(inline='always')(TABLE[{op.code}].forward)  # {op.name}")
+        lines.append(f"_f{op.code} = njit(inline='always', error_model='numpy')(TABLE[{op.code}].forward)  # {op.name}")
         for i in range(op.arity):
-            lines.append(f"_d{op.code}_{i} = njit(inline='always')(TABLE[{op.code}].derivatives[{i}])")
-    lines += ["", "", "@njit(cache=CACHE)", "def forward_op(code, out, x, y, k, n):"]
+            lines.append(f"_d{op.code}_{i} = njit(inline='always', error_model='numpy')(TABLE[{op.code}].derivatives[{i}])")
+    lines += ["", "", "@njit(cache=CACHE, error_model='numpy')", "def forward_op(code, out, x, y, k, n):"]
     for op in ops.TABLE:
         lines += [
             f"    {'if' if op.code == 0 else 'elif'} code == {op.code}:  # {op.name}",
             "        for lane in range(n):",
             f"            out[lane] = _f{op.code}(x[lane], y[lane], k)",
         ]
-    lines += ["", "", "@njit(cache=CACHE)", "def backward_op(code, gx, gy, go, x, y, o, k, n, need_x, need_y):"]
+    lines += ["", "", "@njit(cache=CACHE, error_model='numpy')", "def backward_op(code, gx, gy, go, x, y, o, k, n, need_x, need_y):"]
     for op in ops.TABLE:
         lines.append(f"    {'if' if op.code == 0 else 'elif'} code == {op.code}:  # {op.name}")
         for i, (grad, need) in enumerate((("gx", "need_x"), ("gy", "need_y"))[: op.arity]):

@@ -1,0 +1,10 @@
+"""Test-session settings: numba kernels compile into a private cache, never the user's."""
+
+import os
+import tempfile
+
+# Set before anything imports autograd.kernels: the kernels are generated and cached here.
+_cache = tempfile.mkdtemp(prefix="gradwalk-test-cache-")
+os.environ.setdefault("GRADWALK_CACHE_DIR", _cache)
+os.environ.setdefault("NUMBA_CACHE_DIR", _cache)
+os.environ.setdefault("MPLBACKEND", "Agg")
