@@ -5,11 +5,14 @@ from .graph import backward, local_gradients, node_names, topological_order, zer
 from .higher import grad
 from .ops import OPS, TABLE, Op
 from .state import AnomalyError, detect_anomaly, name_scope, no_grad, set_detect_anomaly
+from .stepper import BackpropStepper
 from .tape import Tape, compile
+from .trace import forward_trace
 from .value import Value
 
 __all__ = [
     "Value", "backward", "local_gradients", "topological_order", "zero_grad", "node_names", "no_grad", "name_scope",
     "gradcheck", "GradcheckReport", "GradcheckError", "OPS", "TABLE", "Op",
     "detect_anomaly", "set_detect_anomaly", "AnomalyError", "compile", "Tape", "grad",
+    "BackpropStepper", "forward_trace",
 ]

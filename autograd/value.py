@@ -178,6 +178,12 @@ class Value:
 
         backward(self, grad)
 
+    def backward_steps(self):
+        """A BackpropStepper that runs backprop from this Value one node at a time, explaining each step."""
+        from .stepper import BackpropStepper
+
+        return BackpropStepper(self)
+
     def detach(self):
         """A new leaf with the same number, cut off from this graph."""
         return Value(self.data, self.label)

@@ -1,0 +1,266 @@
+"""Backprop one node at a time, with the chain rule explained at every step.
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x"); w = Value(-3.0, label="w"); b = Value(1.0, label="b")
+>>> n = x * w + b; n.label = "n"
+>>> y = n.tanh(); y.label = "y"
+>>> steps = y.backward_steps()       # nothing is computed until you ask
+>>> print(next(steps))
+Step 1/3  y = tanh(n) = -0.9999   upstream dy/dy = 1
+  local  d tanh(n)/dn = 1 - tanh(n)^2 = 1 - (-0.9999)^2 = 0.0001816
+  n.grad += 1 * 0.0001816  ->  0 + 0.0001816 = 0.0001816
+>>> steps.step()
+<Step 2/3 n = v1 + b: v1.grad += 0.0001816 -> 0.0001816; b.grad += 0.0001816 -> 0.0001816>
+>>> steps.run().position, len(steps), steps.step()
+(3, 3, None)
+
+Stepping to the end does exactly the float operations of `backward()` in the same
+order, so every grad ends up == to what `backward()` gives.
+"""
+
+from . import state
+from .graph import node_names, topological_order
+from .ops import format_constant
+from .trace import Edge, Step, expression, fill, format_number
+from .value import Value, _as_float, evaluate
+
+
+class BackpropStepper:
+    """An iterator over backprop's steps: each step passes one node's gradient to its parents.
+
+    Steps visit the non-leaf nodes in reverse topological order, as `backward()` does.
+    The first step (or `run()`) starts the pass like `backward()`: it saves every
+    grad, sets non-leaf grads to 0 and adds `grad` to the root's grad. `back()` and
+    `reset()` restore the saved grads exactly, so position 0 always means "as before
+    the stepper touched anything".
+
+    `step()` returns the Step it took, or None when every step is done; `next()`
+    raises StopIteration instead, so `for step in stepper` works. Every step checks
+    that the nodes it reads still hold the data and operands they had when the
+    stepper was created, and raises RuntimeError when they were edited in place.
+    """
+
+    def __init__(self, root: Value, grad: float = 1.0):
+        self._order = topological_order(root)
+        self.root = root
+        self.grad = _as_float(grad, "grad")
+        self._nodes = [node for node in reversed(self._order) if node._op is not None]
+        self._saved = _snapshot(self._order)
+        self._names = None
+        self._index = None  # node -> position in _order, built by the first step()
+        self._start_grads = None  # every grad before the pass started; None until then
+        self._upstream = []  # per step taken: d root / d node
+        self._first_edge = []  # per step taken: where its edges start in the two lists below
+        self._local = []  # per edge: d node / d parent
+        self._before = []  # per edge: the parent's grad before the step added to it
+
+    # -- controls -----------------------------------------------------------
+    def step(self):
+        """Take the next step and return it as a Step; None when every step is done."""
+        if self._start_grads is None:
+            self._start()
+        position = len(self._upstream)
+        if position == len(self._nodes):
+            return None
+        node = self._nodes[position]
+        self._check((node, *node.parents))
+        self._advance(position + 1)
+        return self._make_step(position)
+
+    def __next__(self):
+        step = self.step()
+        if step is None:
+            raise StopIteration
+        return step
+
+    def __iter__(self):
+        return self
+
+    def run(self) -> "BackpropStepper":
+        """Take every remaining step (without building Step objects) and return the stepper."""
+        if self._start_grads is None:
+            self._start()
+        else:
+            self._check(self._order)
+        self._advance(len(self._nodes))
+        return self
+
+    def back(self):
+        """Undo the last step, restoring the grads it changed exactly; returns that Step (None at the start)."""
+        position = len(self._upstream)
+        if position == 0:
+            self.reset()
+            return None
+        undone = self._make_step(position - 1)
+        start = self._first_edge.pop()
+        parents = self._nodes[position - 1].parents
+        for parent, previous in zip(reversed(parents), reversed(self._before[start:])):
+            parent.grad = previous
+        del self._local[start:], self._before[start:]
+        self._upstream.pop()
+        if position == 1:
+            self.reset()
+        return undone
+
+    def reset(self) -> None:
+        """Go back to position 0: every grad as it was before the first step."""
+        if self._start_grads is not None:
+            for node, grad in zip(self._order, self._start_grads):
+                node.grad = grad
+            self._start_grads = None
+        self._upstream.clear()
+        self._first_edge.clear()
+        self._local.clear()
+        self._before.clear()
+
+    @property
+    def position(self) -> int:
+        """How many steps have been taken."""
+        return len(self._upstream)
+
+    @property
+    def done(self) -> bool:
+        """True once every step has been taken."""
+        return self._start_grads is not None and len(self._upstream) == len(self._nodes)
+
+    def __len__(self):
+        return len(self._nodes)
+
+    def __repr__(self):
+        status = ", done" if self.done else ""
+        return f"<BackpropStepper for {self.names[self.root]}: {self.position}/{len(self)} steps{status}>"
+
+    # -- the trace as data ----------------------------------------------------
+    @property
+    def names(self) -> dict:
+        """The name shown for each node: its label, else v1, v2, ... (fixed when first asked for)."""
+        if self._names is None:
+            self._names = node_names(self._order)
+        return self._names
+
+    def history(self) -> list:
+        """The steps taken so far, in order, as Step objects."""
+        return [self._make_step(i) for i in range(len(self._upstream))]
+
+    def to_records(self) -> list:
+        """One dict per edge of every step taken, with node ids and names, e.g. for pandas.DataFrame."""
+        return [
+            dict(step=step.number, node_id=step.node.id, node=step.name, op=step.op, expression=step.expression,
+                 value=step.value, upstream=step.upstream, parent_id=edge.parent.id, parent=edge.parent_name,
+                 operand=edge.operand, local=edge.local, rule=edge.rule, numeric=edge.numeric,
+                 contribution=edge.contribution, grad_before=edge.grad_before, grad_after=edge.grad_after)
+            for step in self.history() for edge in step.edges
+        ]
+
+    def table(self) -> str:
+        """The steps taken so far as a text table: node, op, upstream, local, contribution, grad after."""
+        header = ("step", "node", "op", "upstream", "parent", "local", "contribution", "grad after")
+        rows = []
+        for step in self.history():
+            for j, edge in enumerate(step.edges):
+                first = (str(step.number), step.name, step.op, format_number(step.upstream)) if j == 0 else ("",) * 4
+                rows.append(first + (edge.parent_name, format_number(edge.local),
+                                     format_number(edge.contribution), format_number(edge.grad_after)))
+        widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
+        lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
+        if not rows:
+            lines.append(f"(no steps taken yet: {len(self)} to go; call run() or step())")
+        return "\n".join(lines)
+
+    # -- internals ------------------------------------------------------------
+    def _start(self):
+        """Begin the pass as backward() does: save grads, zero non-leaf grads, seed the root."""
+        self._check(self._order)
+        self._start_grads = [node.grad for node in self._order]
+        for node in self._order:
+            if node._op is not None:
+                node.grad = 0.0
+        self.root.grad += self.grad
+
+    def _advance(self, stop: int) -> None:
+        """Take steps until `stop` have been taken, with exactly backward()'s float operations."""
+        nodes, upstream, first_edge = self._nodes, self._upstream, self._first_edge
+        local, before = self._local, self._before
+        checking = state.anomaly
+        for i in range(len(upstream), stop):
+            node = nodes[i]
+            op = node._op
+            g = node.grad
+            parents = node.parents
+            x = parents[0].data
+            y = parents[1].data if op.arity == 2 else 0.0
+            k, out = node.k, node.data
+            # Every local derivative first, so an AnomalyError leaves the step untaken.
+            derivatives = [evaluate(derivative, x, y, k, out) for derivative in op.derivatives]
+            if checking:
+                for d in derivatives:
+                    state.check_finite(node, "backward", g * d)
+            first_edge.append(len(before))
+            for parent, d in zip(parents, derivatives):
+                previous = parent.grad
+                parent.grad = previous + g * d
+                before.append(previous)
+            local.extend(derivatives)
+            upstream.append(g)
+
+    def _make_step(self, i: int) -> Step:
+        """Step number i + 1, rebuilt from the recorded numbers."""
+        names = self.names
+        node = self._nodes[i]
+        op = node._op
+        g = self._upstream[i]
+        start = self._first_edge[i]
+        parents = node.parents
+        constant = format_constant(node.k)
+        symbols = dict(zip("xy", (names[p] for p in parents)), k=constant, out=names[node])
+        numbers = dict(zip("xy", (format_number(p.data) for p in parents)), k=constant, out=format_number(node.data))
+        edges = []
+        for j, parent in enumerate(parents):
+            local, previous = self._local[start + j], self._before[start + j]
+            contribution = g * local
+            edges.append(Edge(parent, names[parent], "xy"[j], local, fill(op.rules[j], symbols),
+                              fill(op.numerics[j], numbers), contribution, previous, previous + contribution))
+        return Step(i + 1, len(self._nodes), node, names[node], op.name, expression(node, names), node.data,
+                    names[self.root], g, tuple(edges))
+
+    def _check(self, nodes) -> None:
+        """Raise RuntimeError when any of `nodes` changed data, op, operands or constant since creation."""
+        if nodes is self._order:
+            if _snapshot(self._order) == self._saved:
+                return
+            positions = range(len(self._order))
+        else:
+            if self._index is None:
+                self._index = {node: i for i, node in enumerate(self._order)}
+            positions = (self._index[node] for node in nodes)  # lazily: a replaced operand raises first
+        for i in positions:
+            node = self._order[i]
+            change = _describe_change(node, self.names[node], *(saved[i] for saved in self._saved))
+            if change:
+                raise RuntimeError(
+                    f"the graph changed since this stepper was created: {change}. The stepper only explains the "
+                    f"graph it was made for; rebuild the expression (values computed from the old numbers are "
+                    f"stale) and create a new stepper from it with .backward_steps()"
+                )
+
+
+def _snapshot(order) -> tuple:
+    """What the stepper relies on, per node: data, op, operands, constant."""
+    return ([n.data for n in order], [n._op for n in order], [n.parents for n in order], [n.k for n in order])
+
+
+def _same(new, old) -> bool:
+    return new is old or new == old
+
+
+def _describe_change(node, name, data, op, parents, k):
+    """How `node` differs from what was saved, as text ('' when it does not)."""
+    if not _same(node.data, data):
+        return f"{name}.data is now {node.data!r}, was {data!r} (edited in place)"
+    if node._op is not op:
+        return f"{name} is now made by {node.op}, was made by {op.name if op else 'nothing (a leaf)'}"
+    if not _same(node.parents, parents):
+        return f"the operands of {name} were replaced"
+    if not _same(node.k, k):
+        return f"the constant k of {name} is now {node.k!r}, was {k!r}"
+    return ""

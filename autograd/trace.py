@@ -1,0 +1,207 @@
+"""What a pass through the graph looks like, as data and as text: backprop steps and the forward trace.
+
+The stepper (stepper.py) produces `Step`s; `forward_trace` lists the forward pass.
+Numbers are shown with 4 significant digits, and a negative number inside a
+formula is put in parentheses, so `1 - (-0.9951)^2` reads unambiguously.
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x"); w = Value(-3.0, label="w")
+>>> print(forward_trace(x * w))
+x = 2  (leaf)
+w = -3  (leaf)
+v1 = x * w = -6
+"""
+
+import html
+import re
+from dataclasses import dataclass
+
+from .graph import node_names, topological_order
+from .ops import format_constant
+
+_PLACEHOLDER = re.compile(r"\{(x|y|k|out)\}")
+
+
+def format_number(number: float) -> str:
+    """A number as the explanations show it: 4 significant digits, e.g. 0.0001816 or -6."""
+    return f"{number:.4g}"
+
+
+def fill(template: str, values: dict) -> str:
+    """Put `values` (texts for x, y, k, out) into an op-table template, parenthesising negatives.
+
+    >>> fill("{k} * {x}^({k} - 1)", {"x": "-1.5", "k": "2"})
+    '2 * (-1.5)^(2 - 1)'
+    >>> fill("1 - ({out})^2", {"out": "-0.5"})
+    '1 - (-0.5)^2'
+    """
+    if _PLACEHOLDER.fullmatch(template):
+        return values[template[1:-1]]
+
+    def substitute(match):
+        text = values[match.group(1)]
+        before = template[: match.start()].rstrip()[-1:]
+        after = template[match.end():].lstrip()[:1]
+        enclosed = before in ("(", ",") and after in (")", ",")
+        return f"({text})" if text.startswith("-") and not enclosed else text
+
+    return _PLACEHOLDER.sub(substitute, template)
+
+
+def expression(node, names: dict) -> str:
+    """The formula that made `node`, in names, e.g. 'tanh(n)' or 'x * w' (the name for a leaf)."""
+    op = node._op
+    if op is None:
+        return names[node]
+    operands = dict(zip(("x", "y"), (names[p] for p in node.parents)), k=format_constant(node.k))
+    return fill(op.expr, operands)
+
+
+def _derivative_of(formula: str) -> str:
+    """'d tanh(n)' for a function call or |n|, 'd(x * w)' for anything else."""
+    if re.fullmatch(r"\w+\(.*\)|\|.*\|", formula):
+        return f"d {formula}"
+    return f"d({formula})"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Edge:
+    """One parent edge of a backprop step: the chain rule d root/d parent += upstream * local."""
+
+    parent: object  # the parent Value
+    parent_name: str
+    operand: str  # "x" or "y": which operand of the op the parent is
+    local: float  # d node / d parent
+    rule: str  # the local derivative as a formula in names, e.g. "1 - tanh(n)^2"
+    numeric: str  # the same formula with numbers, e.g. "1 - (-0.9951)^2"
+    contribution: float  # upstream * local, added to the parent's grad
+    grad_before: float
+    grad_after: float
+
+    def __repr__(self):
+        return (f"<Edge {self.parent_name}.grad += {format_number(self.contribution)} -> "
+                f"{format_number(self.grad_after)}>")
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Step:
+    """One node's turn in backprop: its upstream gradient passed to every parent edge."""
+
+    number: int  # 1-based: "Step 1/4"
+    total: int
+    node: object  # the Value whose gradient is passed back
+    name: str
+    op: str
+    expression: str  # the formula that made the node, e.g. "tanh(n)"
+    value: float  # node.data
+    root_name: str
+    upstream: float  # d root / d node, complete when the step runs
+    edges: tuple  # one Edge per operand, repeated operands included
+
+    def __str__(self):
+        lines = [
+            f"Step {self.number}/{self.total}  {self.name} = {self.expression} = {format_number(self.value)}"
+            f"   upstream d{self.root_name}/d{self.name} = {format_number(self.upstream)}"
+        ]
+        g = _in_formula(self.upstream)
+        repeated = len({id(e.parent) for e in self.edges}) < len(self.edges)
+        for edge in self.edges:
+            which = f" ({'first' if edge.operand == 'x' else 'second'} operand)" if repeated else ""
+            derivative = f"{_derivative_of(self.expression)}/d{edge.parent_name}{which}"
+            lines.append(f"  local  {_equation(derivative, edge)}")
+            lines.append(
+                f"  {edge.parent_name}.grad += {g} * {_in_formula(edge.local)}  ->  "
+                f"{_in_formula(edge.grad_before)} + {_in_formula(edge.contribution)} = {format_number(edge.grad_after)}"
+            )
+        return "\n".join(lines)
+
+    def __repr__(self):
+        updates = "; ".join(
+            f"{e.parent_name}.grad += {format_number(e.contribution)} -> {format_number(e.grad_after)}"
+            for e in self.edges
+        )
+        return f"<Step {self.number}/{self.total} {self.name} = {self.expression}: {updates}>"
+
+    def _repr_html_(self):
+        caption = html.escape(
+            f"Step {self.number}/{self.total}: {self.name} = {self.expression}, "
+            f"upstream d{self.root_name}/d{self.name} = {format_number(self.upstream)}"
+        )
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in (
+                e.parent_name, _equation(e.rule, e), format_number(e.local), format_number(e.contribution),
+                f"{format_number(e.grad_before)} \u2192 {format_number(e.grad_after)}")) + "</tr>"
+            for e in self.edges
+        )
+        head = "".join(f"<th>{h}</th>" for h in ("parent", "local rule", "local", "contribution", "grad"))
+        return f"<table><caption>{caption}</caption><tr>{head}</tr>{rows}</table>"
+
+
+def _equation(left: str, edge: Edge) -> str:
+    """'left = rule = numeric = value', leaving out a part equal to the one before it."""
+    parts = [left]
+    for part in (edge.rule, edge.numeric, format_number(edge.local)):
+        if part != parts[-1]:
+            parts.append(part)
+    return " = ".join(parts)
+
+
+def _in_formula(number: float) -> str:
+    text = format_number(number)
+    return f"({text})" if text.startswith("-") else text
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardRow:
+    """One node of the forward pass: its name, the op and formula that made it, its value."""
+
+    node: object
+    name: str
+    op: object  # op name, None for a leaf
+    expression: str
+    value: float
+
+    def __str__(self):
+        if self.op is None:
+            return f"{self.name} = {format_number(self.value)}  (leaf)"
+        return f"{self.name} = {self.expression} = {format_number(self.value)}"
+
+
+@dataclass(frozen=True)
+class ForwardTrace:
+    """The forward pass in topological order; prints as one line per node."""
+
+    rows: tuple
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+    def __str__(self):
+        return "\n".join(map(str, self.rows))
+
+    __repr__ = __str__
+
+    def to_records(self) -> list:
+        """The rows as dicts (node_id, node, op, expression, value), e.g. for pandas.DataFrame."""
+        return [dict(node_id=r.node.id, node=r.name, op=r.op, expression=r.expression, value=r.value)
+                for r in self.rows]
+
+    def _repr_html_(self):
+        rows = "".join(
+            f"<tr><td>{html.escape(r.name)}</td><td>{html.escape(r.expression if r.op else 'leaf')}</td>"
+            f"<td>{format_number(r.value)}</td></tr>" for r in self.rows
+        )
+        return f"<table><tr><th>node</th><th>made by</th><th>value</th></tr>{rows}</table>"
+
+
+def forward_trace(root) -> ForwardTrace:
+    """Every node `root` depends on, in the order they were computed, with values and formulas."""
+    order = sorted(topological_order(root), key=lambda node: node.id)  # creation order is topological too
+    names = node_names(order)
+    return ForwardTrace(tuple(ForwardRow(n, names[n], n.op, expression(n, names), n.data) for n in order))
