@@ -12,7 +12,7 @@ after everything built on top of it: the reverse of a topological order.
 """
 
 from . import state
-from .value import Value, evaluate
+from .value import Value, _as_float, evaluate
 
 
 def _check_root(root, argument="root"):
@@ -48,24 +48,29 @@ def backward(root: Value, grad: float = 1.0, order=None) -> None:
 
     Non-leaf grads are reset at the start of every pass; leaf grads accumulate
     across calls (as in PyTorch) until you zero them, so calling backward twice
-    gives every leaf exactly twice its gradient.
+    gives every leaf exactly twice its gradient. Every node keeps its grad after
+    the pass (there is no retain_grad to ask for). Hooks registered with
+    `Value.register_hook` see a node's gradient once it is complete (a leaf's:
+    this pass's share) and may return a replacement.
     """
     _check_root(root)
     if type(grad) is not float:
-        from .value import _as_float
-
         grad = _as_float(grad, "grad")
     if order is None:
         order = topological_order(root)
     for node in order:
         if node._op is not None:
             node.grad = 0.0
+    hooked_leaves = _start_leaf_hooks(order) if state.hooks else None
     root.grad += grad
     checking = state.anomaly
+    hooks = state.hooks
     for node in reversed(order):
         op = node._op
         if op is None:
             continue
+        if hooks and node in hooks:
+            _run_hooks(node)
         g = node.grad
         parents = node.parents
         x = parents[0].data
@@ -80,6 +85,25 @@ def backward(root: Value, grad: float = 1.0, order=None) -> None:
             if checking:
                 state.check_finite(node, "backward", contribution)
             parent.grad += contribution
+    if hooked_leaves:
+        for leaf, before in hooked_leaves:
+            _run_hooks(leaf)
+            leaf.grad += before
+
+
+def _start_leaf_hooks(order):
+    """Hooked leaves see only this pass's gradient: set theirs aside until the end."""
+    hooked = [(leaf, leaf.grad) for leaf in order if leaf._op is None and leaf in state.hooks]
+    for leaf, _ in hooked:
+        leaf.grad = 0.0
+    return hooked
+
+
+def _run_hooks(node):
+    for hook in list(state.hooks.get(node, ())):
+        replacement = hook(node.grad)
+        if replacement is not None:
+            node.grad = _as_float(replacement, "the value a gradient hook returned")
 
 
 def zero_grad(root: Value) -> None:

@@ -4,10 +4,12 @@ import contextlib
 import math
 import os
 import sys
+import weakref
 
 grad_enabled = True
 scope = ""  # which model part is building nodes, e.g. "layer1.neuron3"
 anomaly = False
+hooks = weakref.WeakKeyDictionary()  # Value -> [functions called with its gradient in backward]
 
 _PACKAGE_DIRS = tuple(
     os.path.dirname(os.path.abspath(__file__)).rsplit(os.sep, 1)[0] + os.sep + name + os.sep
@@ -16,7 +18,27 @@ _PACKAGE_DIRS = tuple(
 
 
 class AnomalyError(FloatingPointError):
-    """A NaN or infinity appeared in a pass while anomaly detection was on."""
+    """A NaN or infinity appeared in a pass while anomaly detection was on.
+
+    `node` is the first node where it appeared; `path()` lists the nodes it was
+    computed from and `render(path)` draws them with that node highlighted.
+    """
+
+    def __init__(self, message, node=None):
+        super().__init__(message)
+        self.node = node
+
+    def path(self) -> list:
+        """Every node the offending node was computed from, inputs first."""
+        from .graph import topological_order
+
+        return topological_order(self.node)
+
+    def render(self, path: str):
+        """Draw the graph up to the offending node, highlighted, to an SVG or PNG file."""
+        import viz
+
+        return viz.render(viz.to_dot(self.node, highlight={self.node: "red"}), path)
 
 
 @contextlib.contextmanager
@@ -87,8 +109,9 @@ def check_finite(node, stage: str, value=None) -> None:
     if math.isfinite(number):
         return
     operands = ", ".join(f"{p.label or 'operand'} = {p.data!r}" for p in node.parents) or "none (a leaf)"
-    what = "value" if stage == "forward" else "gradient"
+    what = "value" if stage == "forward" else "gradient contribution"
     raise AnomalyError(
         f"{stage} pass produced {what} {number!r} at node {node.label or '(no label)'} "
-        f"made by op {node.op}; operands: {operands}; created at {describe_origin(node)}"
+        f"made by op {node.op}; operands: {operands}; created at {describe_origin(node)}",
+        node,
     )

@@ -184,9 +184,34 @@ class Value:
 
         return BackpropStepper(self)
 
+    def register_hook(self, hook):
+        """Call hook(grad) when backward has this node's gradient; a returned number replaces it.
+
+        Returns a handle whose remove() unregisters the hook.
+        """
+        if not callable(hook):
+            raise TypeError(f"hook must be a function of the gradient, got {type(hook).__name__}")
+        state.hooks.setdefault(self, []).append(hook)
+        return _HookHandle(self, hook)
+
     def detach(self):
         """A new leaf with the same number, cut off from this graph."""
         return Value(self.data, self.label)
+
+
+class _HookHandle:
+    """Returned by Value.register_hook; remove() takes the hook away again."""
+
+    def __init__(self, node, hook):
+        self._node, self._hook = node, hook
+
+    def remove(self):
+        """Unregister the hook (doing it twice is harmless)."""
+        hooks = state.hooks.get(self._node, [])
+        if self._hook in hooks:
+            hooks.remove(self._hook)
+        if not hooks:
+            state.hooks.pop(self._node, None)
 
 
 def _operand(x, op: Op) -> Value:
