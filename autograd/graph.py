@@ -25,21 +25,27 @@ def topological_order(root: Value) -> list:
     _check_root(root)
     order = []
     seen = set()
-    stack = [(root, False)]
-    push = stack.append
-    pop = stack.pop
+    stack = [root]  # nodes to visit, and beside them whether their parents are done
+    finished = [False]
     while stack:
-        node, expanded = pop()
-        if expanded:
+        node = stack.pop()
+        if finished.pop():
             order.append(node)
             continue
         if node in seen:
             continue
         seen.add(node)
-        push((node, True))
-        for parent in node.parents:
-            if parent not in seen:
-                push((parent, False))
+        stack.append(node)
+        finished.append(True)
+        a = node._a
+        if a is not None:
+            b = node._b
+            if b is not None and b not in seen:
+                stack.append(b)
+                finished.append(False)
+            if a not in seen:
+                stack.append(a)
+                finished.append(False)
     return order
 
 
@@ -72,19 +78,34 @@ def backward(root: Value, grad: float = 1.0, order=None) -> None:
         if hooks and node in hooks:
             _run_hooks(node)
         g = node.grad
-        parents = node.parents
-        x = parents[0].data
-        y = parents[1].data if op.arity == 2 else 0.0
         k = node.k
         out = node.data
-        for parent, derivative in zip(parents, op.derivatives):
+        # Unrolled by arity: this loop is the engine's hot path.
+        if op.arity == 1:
+            a = node._a
+            x = a.data
             try:
-                contribution = g * derivative(x, y, k, out)
+                ca = g * op.derivatives[0](x, 0.0, k, out)
             except (OverflowError, ZeroDivisionError):
-                contribution = g * evaluate(derivative, x, y, k, out)
+                ca = g * evaluate(op.derivatives[0], x, 0.0, k, out)
             if checking:
-                state.check_finite(node, "backward", contribution)
-            parent.grad += contribution
+                state.check_finite(node, "backward", ca)
+            a.grad += ca
+        else:
+            a, b = node._a, node._b
+            x, y = a.data, b.data
+            da, db = op.derivatives
+            try:
+                ca = g * da(x, y, k, out)
+                cb = g * db(x, y, k, out)
+            except (OverflowError, ZeroDivisionError):
+                ca = g * evaluate(da, x, y, k, out)
+                cb = g * evaluate(db, x, y, k, out)
+            if checking:
+                state.check_finite(node, "backward", ca)
+                state.check_finite(node, "backward", cb)
+            a.grad += ca
+            b.grad += cb
     if hooked_leaves:
         for leaf, before in hooked_leaves:
             _run_hooks(leaf)
