@@ -1,0 +1,379 @@
+"""Neurons, layers and MLPs built from Values, and the classic perceptron.
+
+>>> model = MLP(2, [4, 1], seed=0)
+>>> model
+MLP(nin=2, sizes=[4, 1], init='xavier'): 17 parameters
+  (layer0): Layer(nin=2, nout=4, activation='tanh')
+  (layer1): Layer(nin=4, nout=1, activation='linear')
+>>> out = model([1.0, -2.0])
+>>> out.scope, out.parents[0].scope
+('layer1.neuron0', 'layer1.neuron0')
+>>> [name for name, _ in model.named_parameters()][:3]
+['L0.N0.w0', 'L0.N0.w1', 'L0.N0.b']
+
+Provenance (what viz clusters by): every Value a model makes carries a ``scope``
+string naming the part that made it, with these exact formats:
+
+* nodes an ``MLP`` builds in a forward pass: ``"layer{i}.neuron{j}"`` (0-based),
+  covering the weighted sum and the activation of neuron j of layer i; its input
+  leaves (labelled ``x0``, ``x1``, ...) have the caller's scope;
+* nodes a standalone ``Layer`` builds: ``"neuron{j}"``; a standalone ``Neuron``
+  adds no scope of its own;
+* parameters carry the scope they were created in (``"layer{i}.neuron{j}"`` in an
+  MLP) and a label ``"L{i}.N{j}.w{k}"`` (weight of input k) or ``"L{i}.N{j}.b"``;
+  standalone they are ``"N{j}.w{k}"`` / ``"w{k}"`` and ``"b"``;
+* the losses in ``nn.losses`` tag their own nodes with the loss's name
+  (``"mse"``, ``"hinge"``, ``"l2_penalty"``, ...).
+
+Scopes nest under any enclosing ``autograd.name_scope`` (joined with ``"."``).
+"""
+
+import numpy as np
+
+from autograd import Value, name_scope
+
+ACTIVATIONS = {
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "sigmoid": Value.sigmoid,
+    "leaky_relu": Value.leaky_relu,  # slope 0.01, as torch.nn.LeakyReLU
+    "linear": None,
+}
+
+INITS = ("xavier", "he", "uniform")
+
+
+def check_activation(activation: str, argument: str = "activation") -> str:
+    """Return `activation` if it names an entry of ACTIVATIONS, else raise naming the choices."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"{argument} must be one of {', '.join(map(repr, ACTIVATIONS))}, got {activation!r}")
+    return activation
+
+
+def check_count(number, argument: str) -> int:
+    """Return `number` if it is a positive int, else raise naming `argument`."""
+    if isinstance(number, bool) or not isinstance(number, (int, np.integer)) or number < 1:
+        raise ValueError(f"{argument} must be a positive integer, got {number!r}")
+    return int(number)
+
+
+def initial_weights(init: str, nin: int, nout: int, rng) -> np.ndarray:
+    """Draw a (nout, nin) weight matrix; every scheme is uniform, so PCG64 makes it platform-exact.
+
+    * ``"xavier"`` (Glorot uniform): U(-a, a), a = sqrt(6 / (nin + nout)); keeps
+      the variance of tanh/sigmoid activations steady from layer to layer.
+    * ``"he"`` (Kaiming uniform, ReLU gain): U(-a, a), a = sqrt(6 / nin).
+    * ``"uniform"``: U(-1, 1), as micrograd does.
+
+    Biases always start at 0. Normal draws are avoided because they go through the
+    platform's libm; uniform draws are exact integer arithmetic.
+
+    >>> initial_weights("uniform", 2, 1, np.random.default_rng(0)).round(3).tolist()
+    [[0.274, -0.46]]
+    """
+    if init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(map(repr, INITS))}, got {init!r}")
+    bound = {"xavier": (6.0 / (nin + nout)) ** 0.5, "he": (6.0 / nin) ** 0.5, "uniform": 1.0}[init]
+    return rng.uniform(-bound, bound, size=(nout, nin))
+
+
+def _as_inputs(x, nin: int) -> list:
+    """One sample as a list of Values (numbers become leaves labelled x0, x1, ...)."""
+    try:
+        n = len(x)
+    except TypeError:
+        raise TypeError(f"x must be a list of {nin} numbers or Values (one sample), got {type(x).__name__}") from None
+    if n != nin:
+        hint = " (call the model on one sample at a time, or use nn.predict(model, X) for a batch)" if n and hasattr(x[0], "__len__") else ""
+        raise ValueError(f"x must have {nin} entries, one per input, got {n}{hint}")
+    try:
+        return [xi if type(xi) is Value else Value(xi, label=f"x{i}") for i, xi in enumerate(x)]
+    except TypeError:
+        bad = next(i for i, xi in enumerate(x) if not isinstance(xi, Value) and not _is_number(xi))
+        raise TypeError(f"x[{bad}] must be a number or a Value, got {type(x[bad]).__name__} {x[bad]!r}; "
+                        f"call the model on one sample (a list of {nin} numbers)") from None
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+
+
+class Module:
+    """Base of every model: parameters, gradients, train/eval mode and a readable tree."""
+
+    training = True
+
+    def children(self) -> list:
+        """The (name, submodule) pairs this module is made of."""
+        return []
+
+    def own_parameters(self) -> list:
+        """The parameters held directly by this module (not by its children)."""
+        return []
+
+    def parameters(self) -> list:
+        """Every parameter Value, in a fixed order (the order optimizers and files use)."""
+        params = list(self.own_parameters())
+        for _, child in self.children():
+            params.extend(child.parameters())
+        return params
+
+    def named_parameters(self) -> list:
+        """(label, Value) for every parameter, e.g. ('L0.N3.w1', Value(...))."""
+        return [(p.label, p) for p in self.parameters()]
+
+    def num_parameters(self) -> int:
+        """How many numbers training adjusts."""
+        return len(self.parameters())
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0 (leaf grads accumulate across backward calls)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def train(self, mode: bool = True):
+        """Set training mode on this module and its children; returns self."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"mode must be True or False, got {mode!r}")
+        self.training = mode
+        for _, child in self.children():
+            child.train(mode)
+        return self
+
+    def eval(self):
+        """Set evaluation mode (training=False); returns self."""
+        return self.train(False)
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def forward(self, x):
+        """Build the graph of the output(s) for one sample `x`."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward(x)")
+
+    def config(self) -> dict:
+        """The constructor arguments that rebuild this architecture (used by save/load)."""
+        raise NotImplementedError(f"{type(self).__name__} must define config()")
+
+    def save(self, path) -> None:
+        """Write architecture and weights to a JSON file (see nn.io)."""
+        from .io import save
+
+        save(self, path)
+
+    def describe(self) -> str:
+        """This module's own line in the tree repr."""
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        return f"{type(self).__name__}({args})"
+
+    def __repr__(self):
+        lines = [self.describe()]
+        for name, child in self.children():
+            inner = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {inner}")
+        return "\n".join(lines)
+
+
+class Neuron(Module):
+    """activation(w . x + b): one weighted sum of the inputs, then a nonlinearity."""
+
+    nout = 1
+
+    def __init__(self, nin: int, activation: str = "tanh", init: str = "xavier", seed=None,
+                 *, fan_out: int = 1, name: str = ""):
+        """`seed` is an int, None (fresh entropy) or a numpy Generator to draw from."""
+        self.nin = check_count(nin, "nin")
+        self.activation = check_activation(activation)
+        self.init = init
+        self._apply = ACTIVATIONS[activation]
+        prefix = f"{name}." if name else ""
+        row = initial_weights(init, self.nin, check_count(fan_out, "fan_out"), np.random.default_rng(seed))[0]
+        self.w = [Value(float(wi), label=f"{prefix}w{k}") for k, wi in enumerate(row)]
+        self.b = Value(0.0, label=f"{prefix}b")
+
+    def own_parameters(self) -> list:
+        """The weights, then the bias."""
+        return self.w + [self.b]
+
+    def forward(self, x):
+        """activation(b + w0*x0 + w1*x1 + ...) as one Value."""
+        return self._run(_as_inputs(x, self.nin))
+
+    def _run(self, x: list):
+        total = self.b
+        for wi, xi in zip(self.w, x):
+            total = total + wi * xi
+        return total if self._apply is None else self._apply(total)
+
+    def config(self) -> dict:
+        """nin, activation and init."""
+        return {"nin": self.nin, "activation": self.activation, "init": self.init}
+
+
+class Layer(Module):
+    """`nout` neurons that all read the same inputs."""
+
+    def __init__(self, nin: int, nout: int, activation: str = "tanh", init: str = "xavier", seed=None,
+                 *, name: str = ""):
+        """Neuron j is created (and later run) inside name_scope(f"neuron{j}")."""
+        self.nin, self.nout = check_count(nin, "nin"), check_count(nout, "nout")
+        self.activation = check_activation(activation)
+        self.init = init
+        rng = np.random.default_rng(seed)
+        prefix = f"{name}." if name else ""
+        self.neurons = []
+        for j in range(self.nout):
+            with name_scope(f"neuron{j}"):
+                self.neurons.append(Neuron(nin, activation, init, rng, fan_out=self.nout, name=f"{prefix}N{j}"))
+
+    def children(self) -> list:
+        """('neuron0', Neuron), ('neuron1', Neuron), ..."""
+        return [(f"neuron{j}", n) for j, n in enumerate(self.neurons)]
+
+    def forward(self, x):
+        """The outputs for one sample: a Value when nout == 1, else a list."""
+        out = self._run(_as_inputs(x, self.nin))
+        return out[0] if len(out) == 1 else out
+
+    def _run(self, x: list) -> list:
+        out = []
+        for j, neuron in enumerate(self.neurons):
+            with name_scope(f"neuron{j}"):
+                out.append(neuron._run(x))
+        return out
+
+    def config(self) -> dict:
+        """nin, nout, activation and init."""
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation, "init": self.init}
+
+    def describe(self) -> str:
+        return f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r})"
+
+    def __repr__(self):
+        return self.describe()
+
+
+class MLP(Module):
+    """A multilayer perceptron: layers of sizes `sizes`, hidden `activation`, then `output_activation`."""
+
+    def __init__(self, nin: int, sizes, activation: str = "tanh", output_activation: str = "linear",
+                 init: str = "xavier", seed=None):
+        """`sizes` lists each layer's width, the last being the number of outputs."""
+        self.nin = check_count(nin, "nin")
+        if isinstance(sizes, (int, np.integer)) or not hasattr(sizes, "__iter__"):
+            raise TypeError(f"sizes must be a list of layer widths such as [16, 16, 1], got {sizes!r}")
+        self.sizes = [check_count(s, "sizes entry") for s in sizes]
+        if not self.sizes:
+            raise ValueError("sizes must list at least one layer, e.g. [1] for a single output neuron")
+        self.activation = check_activation(activation)
+        self.output_activation = check_activation(output_activation, "output_activation")
+        self.init = init
+        rng = np.random.default_rng(seed)
+        widths = [self.nin] + self.sizes
+        self.layers = []
+        for i in range(len(self.sizes)):
+            last = i == len(self.sizes) - 1
+            with name_scope(f"layer{i}"):
+                self.layers.append(Layer(widths[i], widths[i + 1], output_activation if last else activation,
+                                         init, rng, name=f"L{i}"))
+
+    @property
+    def nout(self) -> int:
+        """Number of outputs."""
+        return self.sizes[-1]
+
+    def children(self) -> list:
+        """('layer0', Layer), ('layer1', Layer), ..."""
+        return [(f"layer{i}", layer) for i, layer in enumerate(self.layers)]
+
+    def forward(self, x):
+        """The output for one sample: a Value when there is one output, else a list."""
+        x = _as_inputs(x, self.nin)
+        for i, layer in enumerate(self.layers):
+            with name_scope(f"layer{i}"):
+                x = layer._run(x)
+        return x[0] if len(x) == 1 else x
+
+    def config(self) -> dict:
+        """nin, sizes, activation, output_activation and init."""
+        return {"nin": self.nin, "sizes": self.sizes, "activation": self.activation,
+                "output_activation": self.output_activation, "init": self.init}
+
+    def describe(self) -> str:
+        return (f"MLP(nin={self.nin}, sizes={self.sizes}, init={self.init!r}): "
+                f"{self.num_parameters()} parameters")
+
+
+class Perceptron(Module):
+    """Rosenblatt's perceptron: step(w . x + b) with labels {0, 1}, trained by its own rule.
+
+    It learns any linearly separable labelling (AND, OR) in finitely many updates,
+    and can never get all four XOR points right: no line separates them.
+
+    >>> from nn.data import make_and
+    >>> X, y = make_and()
+    >>> p = Perceptron(2)
+    >>> p.fit(X, y, epochs=20).accuracy[-1]
+    1.0
+    >>> [p.predict(x) for x in X]
+    [0, 0, 0, 1]
+    """
+
+    output_activation = "step"
+    nout = 1
+
+    def __init__(self, nin: int):
+        """Weights and bias start at 0, as in the classic algorithm."""
+        self.nin = check_count(nin, "nin")
+        self.w = [Value(0.0, label=f"w{k}") for k in range(self.nin)]
+        self.b = Value(0.0, label="b")
+
+    def own_parameters(self) -> list:
+        """The weights, then the bias."""
+        return self.w + [self.b]
+
+    def forward(self, x):
+        """The score w . x + b as a Value (the step is applied by predict)."""
+        x = _as_inputs(x, self.nin)
+        total = self.b
+        for wi, xi in zip(self.w, x):
+            total = total + wi * xi
+        return total
+
+    def predict(self, x) -> int:
+        """1 if w . x + b > 0 else 0."""
+        return 1 if self.forward(x).data > 0.0 else 0
+
+    def fit(self, X, y, epochs: int = 100, lr: float = 1.0):
+        """The perceptron rule w += lr * (y - y_hat) * x, b += lr * (y - y_hat), sample by sample.
+
+        Stops after the first epoch without mistakes. Returns a History whose
+        `loss` is the fraction of samples misclassified during each epoch and whose
+        `accuracy` is measured after each epoch.
+        """
+        from .train import History
+        from .validate import check_labels, check_positive, check_samples
+
+        X = check_samples(X, self.nin, "X")
+        y = check_labels(y, len(X), (0, 1), "y", hint="the perceptron uses labels 0 and 1")
+        epochs = check_count(epochs, "epochs")
+        lr = check_positive(lr, "lr")
+        history = History()
+        for _ in range(epochs):
+            mistakes = 0
+            for x, target in zip(X.tolist(), y.tolist()):
+                error = target - self.predict(x)
+                if error:
+                    mistakes += 1
+                    for wi, xi in zip(self.w, x):
+                        wi.data += lr * error * xi
+                    self.b.data += lr * error
+            correct = sum(self.predict(x) == t for x, t in zip(X.tolist(), y.tolist()))
+            history.record(loss=mistakes / len(X), accuracy=correct / len(X), lr=lr)
+            if mistakes == 0:
+                break
+        return history
+
+    def config(self) -> dict:
+        """nin."""
+        return {"nin": self.nin}

@@ -1,0 +1,268 @@
+"""Training and prediction: initialize, then loop (forward, loss, backward, update), then predict.
+
+>>> from nn import MLP, make_xor
+>>> X, y = make_xor()
+>>> model = MLP(2, [4, 1], seed=0)
+>>> history = fit(model, X, y, loss="bce_with_logits", lr=0.1, epochs=100, progress=False)
+>>> predict(model, X).tolist(), accuracy(model, X, y)
+([0, 1, 1, 0], 1.0)
+
+How outputs become classes: one output is read by the model's output activation
+(sigmoid: p > 0.5; tanh, linear and the others: score > 0, so the sign of a
+hinge or bce_with_logits score decides); several outputs by their argmax.
+"""
+
+import contextlib
+import signal
+import threading
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from autograd import no_grad
+
+from .backends import cyclic_gc_paused, get_backend
+from .data import batches
+from .history import History
+from .losses import LOSSES, get_loss
+from .module import Module, Perceptron, check_count
+from .optim import OPTIMIZERS, LRScheduler, Optimizer
+from .validate import check_labels, check_range, check_samples
+
+DEFAULT_LR = {"sgd": 0.1, "adam": 0.01}
+
+
+def _output_activation(model) -> str:
+    return getattr(model, "output_activation", None) or getattr(model, "activation", "linear")
+
+
+def model_outputs(model, X) -> np.ndarray:
+    """The model's raw outputs for every row of X, shape (samples, nout); records no graph."""
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be an nn model such as MLP, got {type(model).__name__}")
+    X = check_samples(X, model.nin)
+    with no_grad(), cyclic_gc_paused():
+        results = [model(row) for row in X.tolist()]
+        if model.nout == 1:
+            return np.array([[v.data] for v in results])
+        return np.array([[v.data for v in row] for row in results])
+
+
+def label_kind(y, nout: int):
+    """('binary', (negative, positive)), ('classes', K) or None (regression) for labels y and a model's nout."""
+    values = np.unique(np.asarray(y, dtype=np.float64))
+    if nout == 1:
+        if set(values) <= {0.0, 1.0}:
+            return "binary", (0, 1)
+        if set(values) <= {-1.0, 1.0}:
+            return "binary", (-1, 1)
+        return None
+    if np.asarray(y).ndim == 1 and all(v.is_integer() and 0 <= v < nout for v in values):
+        return "classes", nout
+    return None
+
+
+def _classify(outputs: np.ndarray, activation: str, labels=(0, 1)) -> np.ndarray:
+    if outputs.shape[1] > 1:
+        return outputs.argmax(axis=1)
+    threshold = 0.5 if activation == "sigmoid" else 0.0
+    return np.where(outputs[:, 0] > threshold, labels[1], labels[0])
+
+
+def predict(model, X, labels=(0, 1)) -> np.ndarray:
+    """Class labels for every row of X: `labels` (negative, positive) for one output, argmax for several."""
+    return _classify(model_outputs(model, X), _output_activation(model), labels)
+
+
+def predict_proba(model, X) -> np.ndarray:
+    """P(positive class) per row for one output, shape (samples,); softmax rows for several outputs.
+
+    One output is read by its activation: sigmoid as is, tanh as (t + 1) / 2, and
+    anything else as a logit through the sigmoid.
+    """
+    if isinstance(model, Perceptron):
+        raise TypeError("a Perceptron has a step output and no probabilities; use predict(model, X)")
+    outputs = model_outputs(model, X)
+    activation = _output_activation(model)
+    if outputs.shape[1] > 1:
+        shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+    out = outputs[:, 0]
+    if activation == "sigmoid":
+        return out
+    if activation == "tanh":
+        return (out + 1.0) / 2.0
+    return 0.5 * (1.0 + np.tanh(0.5 * out))  # sigmoid without overflow
+
+
+def accuracy(model, X, y) -> float:
+    """Fraction of rows of X whose predicted class equals y ({0,1}, {-1,+1} or 0..K-1 labels)."""
+    outputs = model_outputs(model, X)
+    y = check_labels(y, len(outputs), None, "y")
+    kind = label_kind(y, model.nout)
+    if kind is None:
+        raise ValueError("y must hold class labels: 0/1 or -1/+1 for one output, 0..K-1 for K outputs")
+    labels = kind[1] if kind[0] == "binary" else (0, 1)
+    return float(np.mean(_classify(outputs, _output_activation(model), labels) == y))
+
+
+class _Interrupt:
+    """The first Ctrl-C only sets `requested`, so training stops between steps; a second one raises."""
+
+    def __init__(self):
+        self.requested = False
+        self.previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
+
+
+def _make_optimizer(optimizer, lr, model):
+    params = model.parameters()
+    if isinstance(optimizer, Optimizer):
+        if lr is not None:
+            raise ValueError("lr is for optimizers given by name; set it on the optimizer you built instead")
+        if {id(p) for p in optimizer.params} != {id(p) for p in params}:
+            raise ValueError("optimizer was built over other parameters; build it with model.parameters()")
+        return optimizer
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(map(repr, OPTIMIZERS))} or an nn.optim optimizer, "
+                         f"got {optimizer!r}")
+    return OPTIMIZERS[optimizer](params, DEFAULT_LR[optimizer] if lr is None else lr)
+
+
+def _make_scheduler(scheduler, optimizer):
+    if scheduler is None or isinstance(scheduler, LRScheduler):
+        if scheduler is not None and scheduler.optimizer is not optimizer:
+            raise ValueError("scheduler wraps another optimizer; pass that optimizer to fit as well")
+        return scheduler
+    if callable(scheduler):
+        return scheduler(optimizer)
+    raise TypeError(f"scheduler must be an LRScheduler or a function optimizer -> LRScheduler, got {scheduler!r}")
+
+
+def _check_targets(loss_fn, y, n, nout, argument):
+    """Run a built-in loss once on neutral predictions so bad labels fail before training starts."""
+    if loss_fn not in LOSSES.values():
+        return
+    dummy = [0.5] * n if nout == 1 else [[0.0] * nout] * n
+    try:
+        with no_grad():
+            loss_fn(dummy, y)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{argument} does not suit loss {loss_fn.__name__} with a {nout}-output model: "
+                         f"{error}") from None
+
+
+def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_size=None, l2: float = 0.0,
+        val=None, scheduler=None, progress: bool = True, callbacks=(), shuffle: bool = True, seed=0,
+        backend: str = "value") -> History:
+    """Train `model` on rows X with labels y; returns a History with one entry per epoch.
+
+    loss: a name in nn.losses.LOSSES or a function (predictions, targets) -> Value.
+    optimizer: "adam" or "sgd" (lr defaults to DEFAULT_LR) or an nn.optim optimizer.
+    batch_size: None for full-batch gradient descent; else mini-batches, reshuffled
+    every epoch from `seed` when `shuffle`. l2 adds l2 * sum(p^2) to the loss.
+    val: (X_val, y_val) to measure every epoch. scheduler: an LRScheduler or a
+    function optimizer -> LRScheduler, stepped after every epoch. callbacks: functions
+    callback(epoch, history, model) run after every epoch; one returning True stops
+    training. Ctrl-C (or KeyboardInterrupt from a callback) stops between steps and
+    keeps the history, with history.interrupted = True. backend: "value" builds and
+    back-propagates a Value graph per batch.
+    """
+    if isinstance(model, Perceptron):
+        raise TypeError("a Perceptron trains with its own rule: call perceptron.fit(X, y, epochs)")
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be an nn model such as MLP, got {type(model).__name__}")
+    engine_class = get_backend(backend)
+    loss_fn = get_loss(loss)
+    X = check_samples(X, model.nin, "X")
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise ValueError(f"y has {len(y)} labels but X has {len(X)} samples; give one label per sample")
+    _check_targets(loss_fn, y, len(X), model.nout, "y")
+    epochs = check_count(epochs, "epochs")
+    if batch_size is not None:
+        check_count(batch_size, "batch_size")
+    l2 = check_range(l2, "l2", 0.0, np.inf)
+    if not isinstance(progress, bool):
+        raise TypeError(f"progress must be True or False, got {progress!r}")
+    callbacks = [callbacks] if callable(callbacks) else list(callbacks)
+    for callback in callbacks:
+        if not callable(callback):
+            raise TypeError(f"callbacks must be functions callback(epoch, history, model), got {callback!r}")
+    if val is not None:
+        try:
+            X_val, y_val = val
+        except (TypeError, ValueError):
+            raise TypeError("val must be a pair (X_val, y_val)") from None
+        X_val, y_val = check_samples(X_val, model.nin, "val[0]"), np.asarray(y_val)
+        if len(y_val) != len(X_val):
+            raise ValueError(f"val[1] has {len(y_val)} labels but val[0] has {len(X_val)} samples")
+        _check_targets(loss_fn, y_val, len(X_val), model.nout, "val[1]")
+    optimizer = _make_optimizer(optimizer, lr, model)
+    scheduler = _make_scheduler(scheduler, optimizer)
+
+    engine = engine_class(model, loss_fn, l2)
+    kind = label_kind(y, model.nout)
+    activation = _output_activation(model)
+    rng = np.random.default_rng(seed)
+    history = History()
+    was_training = model.training
+    model.train()
+    bar = tqdm(total=epochs, unit="epoch", disable=None if progress else True, leave=True)
+    try:
+        with _Interrupt() as interrupt:
+            for epoch in range(epochs):
+                lr_now = optimizer.lr
+                total, outputs, order = 0.0, [], []
+                for X_batch, y_batch in batches(X, y, batch_size, shuffle and batch_size is not None, rng):
+                    if interrupt.requested:
+                        raise KeyboardInterrupt
+                    result = engine.loss_and_grads(X_batch, y_batch)
+                    optimizer.step()
+                    total += result.loss * len(X_batch)
+                    outputs.append(result.outputs)
+                    order.append(y_batch)
+                metrics = {"loss": total / len(X), "lr": lr_now,
+                           "accuracy": _batch_accuracy(np.concatenate(outputs), np.concatenate(order), kind, activation)}
+                if val is not None:
+                    model.eval()
+                    result = engine.evaluate(X_val, y_val)
+                    model.train()
+                    metrics["val_loss"] = result.loss
+                    metrics["val_accuracy"] = _batch_accuracy(result.outputs, y_val, label_kind(y_val, model.nout), activation)
+                history.record(**metrics)
+                if scheduler is not None:
+                    scheduler.step()
+                bar.update(1)
+                bar.set_postfix({k: f"{v:.4g}" for k, v in metrics.items() if v is not None and k != "lr"}, refresh=False)
+                if any([callback(epoch, history, model) for callback in callbacks]) or interrupt.requested:
+                    history.interrupted = interrupt.requested
+                    break
+    except KeyboardInterrupt:
+        history.interrupted = True
+    finally:
+        bar.close()
+        model.train(was_training)
+    return history
+
+
+def _batch_accuracy(outputs, y, kind, activation):
+    if kind is None:
+        return None
+    labels = kind[1] if kind[0] == "binary" else (0, 1)
+    return float(np.mean(_classify(outputs, activation, labels) == y))
