@@ -19,9 +19,9 @@ order, so every grad ends up == to what `backward()` gives.
 """
 
 from . import state
-from .graph import node_names, topological_order
+from .graph import _run_hooks, _start_leaf_hooks, node_names, topological_order
 from .ops import format_constant
-from .trace import Edge, Step, expression, fill, format_number
+from .trace import Edge, Step, expression, fill, format_number, step_records, steps_table
 from .value import Value, _as_float, evaluate
 
 
@@ -38,6 +38,9 @@ class BackpropStepper:
     raises StopIteration instead, so `for step in stepper` works. Every step checks
     that the nodes it reads still hold the data and operands they had when the
     stepper was created, and raises RuntimeError when they were edited in place.
+
+    Gradient hooks run as in `backward()`: a node's hooks when its step begins,
+    hooked leaves' hooks (on this pass's share) when the last step ends.
     """
 
     def __init__(self, root: Value, grad: float = 1.0):
@@ -49,6 +52,10 @@ class BackpropStepper:
         self._names = None
         self._index = None  # node -> position in _order, built by the first step()
         self._start_grads = None  # every grad before the pass started; None until then
+        self._finished = False  # True once the last step ran the hooked leaves' hooks
+        self._hooked_leaves = None  # (leaf, grad set aside) from _start_leaf_hooks
+        self._finish_grads = []  # hooked leaves' grads before their hooks ran
+        self._before_hooks = {}  # step index -> the node's grad before its hooks replaced it
         self._upstream = []  # per step taken: d root / d node
         self._first_edge = []  # per step taken: where its edges start in the two lists below
         self._local = []  # per edge: d node / d parent
@@ -61,13 +68,17 @@ class BackpropStepper:
             self._start()
         position = len(self._upstream)
         if position == len(self._nodes):
+            self._finish()
             return None
         node = self._nodes[position]
         self._check((node, *node.parents))
         self._advance(position + 1)
+        if position + 1 == len(self._nodes):
+            self._finish()
         return self._make_step(position)
 
     def __next__(self):
+        """The next Step; StopIteration when every step is done."""
         step = self.step()
         if step is None:
             raise StopIteration
@@ -83,6 +94,7 @@ class BackpropStepper:
         else:
             self._check(self._order)
         self._advance(len(self._nodes))
+        self._finish()
         return self
 
     def back(self):
@@ -92,10 +104,16 @@ class BackpropStepper:
             self.reset()
             return None
         undone = self._make_step(position - 1)
+        if self._finished:
+            for (leaf, _), grad in zip(self._hooked_leaves or (), self._finish_grads):
+                leaf.grad = grad
+            self._finished = False
         start = self._first_edge.pop()
-        parents = self._nodes[position - 1].parents
-        for parent, previous in zip(reversed(parents), reversed(self._before[start:])):
+        node = self._nodes[position - 1]
+        for parent, previous in zip(reversed(node.parents), reversed(self._before[start:])):
             parent.grad = previous
+        if position - 1 in self._before_hooks:
+            node.grad = self._before_hooks.pop(position - 1)
         del self._local[start:], self._before[start:]
         self._upstream.pop()
         if position == 1:
@@ -108,6 +126,9 @@ class BackpropStepper:
             for node, grad in zip(self._order, self._start_grads):
                 node.grad = grad
             self._start_grads = None
+        self._finished = False
+        self._hooked_leaves = None
+        self._before_hooks.clear()
         self._upstream.clear()
         self._first_edge.clear()
         self._local.clear()
@@ -121,9 +142,10 @@ class BackpropStepper:
     @property
     def done(self) -> bool:
         """True once every step has been taken."""
-        return self._start_grads is not None and len(self._upstream) == len(self._nodes)
+        return self._finished
 
     def __len__(self):
+        """How many steps the pass takes: one per non-leaf node."""
         return len(self._nodes)
 
     def __repr__(self):
@@ -144,28 +166,13 @@ class BackpropStepper:
 
     def to_records(self) -> list:
         """One dict per edge of every step taken, with node ids and names, e.g. for pandas.DataFrame."""
-        return [
-            dict(step=step.number, node_id=step.node.id, node=step.name, op=step.op, expression=step.expression,
-                 value=step.value, upstream=step.upstream, parent_id=edge.parent.id, parent=edge.parent_name,
-                 operand=edge.operand, local=edge.local, rule=edge.rule, numeric=edge.numeric,
-                 contribution=edge.contribution, grad_before=edge.grad_before, grad_after=edge.grad_after)
-            for step in self.history() for edge in step.edges
-        ]
+        return step_records(self.history())
 
     def table(self) -> str:
         """The steps taken so far as a text table: node, op, upstream, local, contribution, grad after."""
-        header = ("step", "node", "op", "upstream", "parent", "local", "contribution", "grad after")
-        rows = []
-        for step in self.history():
-            for j, edge in enumerate(step.edges):
-                first = (str(step.number), step.name, step.op, format_number(step.upstream)) if j == 0 else ("",) * 4
-                rows.append(first + (edge.parent_name, format_number(edge.local),
-                                     format_number(edge.contribution), format_number(edge.grad_after)))
-        widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
-        lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
-        if not rows:
-            lines.append(f"(no steps taken yet: {len(self)} to go; call run() or step())")
-        return "\n".join(lines)
+        if not self._upstream:
+            return f"(no steps taken yet: {len(self)} to go; call run() or step())"
+        return steps_table(self.history())
 
     # -- internals ------------------------------------------------------------
     def _start(self):
@@ -175,26 +182,40 @@ class BackpropStepper:
         for node in self._order:
             if node._op is not None:
                 node.grad = 0.0
+        self._hooked_leaves = _start_leaf_hooks(self._order) if state.hooks else None
         self.root.grad += self.grad
+
+    def _finish(self):
+        """End the pass as backward() does: hooked leaves' hooks run, then their set-aside grads return."""
+        if self._finished:
+            return
+        self._finish_grads = [leaf.grad for leaf, _ in self._hooked_leaves or ()]
+        try:
+            for leaf, set_aside in self._hooked_leaves or ():
+                _run_hooks(leaf)
+                leaf.grad += set_aside
+        except BaseException:
+            for (leaf, _), grad in zip(self._hooked_leaves, self._finish_grads):
+                leaf.grad = grad
+            raise
+        self._finished = True
 
     def _advance(self, stop: int) -> None:
         """Take steps until `stop` have been taken, with exactly backward()'s float operations."""
         nodes, upstream, first_edge = self._nodes, self._upstream, self._first_edge
         local, before = self._local, self._before
-        checking = state.anomaly
+        checking, hooks = state.anomaly, state.hooks
         for i in range(len(upstream), stop):
             node = nodes[i]
             op = node._op
-            g = node.grad
             parents = node.parents
             x = parents[0].data
             y = parents[1].data if op.arity == 2 else 0.0
-            k, out = node.k, node.data
-            # Every local derivative first, so an AnomalyError leaves the step untaken.
-            derivatives = [evaluate(derivative, x, y, k, out) for derivative in op.derivatives]
-            if checking:
-                for d in derivatives:
-                    state.check_finite(node, "backward", g * d)
+            derivatives = [evaluate(derivative, x, y, node.k, node.data) for derivative in op.derivatives]
+            if checking or (hooks and node in hooks):
+                g = self._upstream_after_hooks(i, node, derivatives)
+            else:
+                g = node.grad
             first_edge.append(len(before))
             for parent, d in zip(parents, derivatives):
                 previous = parent.grad
@@ -202,6 +223,23 @@ class BackpropStepper:
                 before.append(previous)
             local.extend(derivatives)
             upstream.append(g)
+
+    def _upstream_after_hooks(self, i, node, derivatives) -> float:
+        """The node's grad once its hooks ran, checked in anomaly mode; on any error the grad is put back."""
+        before = node.grad
+        try:
+            if state.hooks and node in state.hooks:
+                self._before_hooks[i] = before
+                _run_hooks(node)
+            g = node.grad
+            if state.anomaly:
+                for d in derivatives:
+                    state.check_finite(node, "backward", g * d)
+        except BaseException:
+            node.grad = before
+            self._before_hooks.pop(i, None)
+            raise
+        return g
 
     def _make_step(self, i: int) -> Step:
         """Step number i + 1, rebuilt from the recorded numbers."""
@@ -221,7 +259,7 @@ class BackpropStepper:
             edges.append(Edge(parent, names[parent], "xy"[j], local, fill(op.rules[j], symbols),
                               fill(op.numerics[j], numbers), contribution, previous, previous + contribution))
         return Step(i + 1, len(self._nodes), node, names[node], op.name, expression(node, names), node.data,
-                    names[self.root], g, tuple(edges))
+                    names[self.root], g, tuple(edges), self._before_hooks.get(i))
 
     def _check(self, nodes) -> None:
         """Raise RuntimeError when any of `nodes` changed data, op, operands or constant since creation."""

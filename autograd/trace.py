@@ -97,11 +97,14 @@ class Step:
     root_name: str
     upstream: float  # d root / d node, complete when the step runs
     edges: tuple  # one Edge per operand, repeated operands included
+    upstream_before_hooks: object = None  # the grad the node's hooks replaced by `upstream`; None: no hooks
 
     def __str__(self):
+        hooked = self.upstream_before_hooks
         lines = [
             f"Step {self.number}/{self.total}  {self.name} = {self.expression} = {format_number(self.value)}"
             f"   upstream d{self.root_name}/d{self.name} = {format_number(self.upstream)}"
+            + (f" (hooks replaced {format_number(hooked)})" if hooked is not None else "")
         ]
         g = _in_formula(self.upstream)
         repeated = len({id(e.parent) for e in self.edges}) < len(self.edges)
@@ -144,6 +147,31 @@ def _equation(left: str, edge: Edge) -> str:
         if part != parts[-1]:
             parts.append(part)
     return " = ".join(parts)
+
+
+def step_records(steps) -> list:
+    """One dict per edge of each Step, with node ids and names (the rows of a pandas.DataFrame)."""
+    return [
+        dict(step=step.number, node_id=step.node.id, node=step.name, op=step.op, expression=step.expression,
+             value=step.value, upstream=step.upstream, upstream_before_hooks=step.upstream_before_hooks,
+             parent_id=edge.parent.id, parent=edge.parent_name, operand=edge.operand, local=edge.local,
+             rule=edge.rule, numeric=edge.numeric, contribution=edge.contribution,
+             grad_before=edge.grad_before, grad_after=edge.grad_after)
+        for step in steps for edge in step.edges
+    ]
+
+
+def steps_table(steps) -> str:
+    """Steps as a text table, one row per edge: node, op, upstream, parent, local, contribution, grad after."""
+    header = ("step", "node", "op", "upstream", "parent", "local", "contribution", "grad after")
+    rows = [header]
+    for step in steps:
+        for j, edge in enumerate(step.edges):
+            first = (str(step.number), step.name, step.op, format_number(step.upstream)) if j == 0 else ("",) * 4
+            rows.append(first + (edge.parent_name, format_number(edge.local),
+                                 format_number(edge.contribution), format_number(edge.grad_after)))
+    widths = [max(len(row[c]) for row in rows) for c in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
 
 
 def _in_formula(number: float) -> str:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import (
-    TABLE, AnomalyError, BackpropStepper, Value, backward, detect_anomaly, forward_trace, local_gradients,
+    OPS, TABLE, AnomalyError, BackpropStepper, Value, backward, detect_anomaly, forward_trace, local_gradients,
     node_names, topological_order,
 )
 from autograd.value import apply
@@ -259,6 +259,37 @@ def test_upstream_grad_argument_matches_backward():
     assert x.grad == y.grad
 
 
+def _hooked_graph():
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    h = x * w
+    h.label = "h"
+    y = h.tanh() + h
+    seen = []
+    h.register_hook(lambda g: seen.append(g) or 2 * g + 1)
+    x.register_hook(lambda g: -g)
+    x.grad = 0.75  # from an earlier pass: x's hook sees only this pass's share
+    return y, [x, w, h, y], seen
+
+
+def test_gradient_hooks_run_as_in_backward_and_are_undone():
+    expected_root, expected_nodes, expected_seen = _hooked_graph()
+    backward(expected_root)
+    root, nodes, seen = _hooked_graph()
+    stepper = root.backward_steps()
+    start = bits(n.grad for n in nodes)
+    taken = list(stepper)
+    assert bits(n.grad for n in nodes) == bits(n.grad for n in expected_nodes) and seen == expected_seen
+    hooked = next(step for step in taken if step.name == "h")
+    assert hooked.upstream_before_hooks == seen[0] and hooked.upstream == 2 * seen[0] + 1
+    assert f"(hooks replaced {seen[0]:.4g})" in str(hooked)
+    end = bits(n.grad for n in nodes)
+    while stepper.position:
+        stepper.back()
+    assert bits(n.grad for n in nodes) == start
+    stepper.run()
+    assert bits(n.grad for n in nodes) == end
+
+
 # -- misuse ---------------------------------------------------------------------------
 def test_bad_arguments_are_named():
     with pytest.raises(TypeError, match="root must be a Value"):
@@ -304,6 +335,18 @@ def test_replaced_operands_and_constants_are_changes_too():
     h._a = Value(2.0)  # a structural edit no public API offers, but the stepper still notices
     with pytest.raises(RuntimeError, match="operands of h were replaced"):
         stepper.step()
+
+
+def test_a_changed_op_is_a_change_too():
+    x = Value(2.0, label="x")
+    h = x ** 2
+    h.label = "h"
+    stepper = h.backward_steps()
+    pow_op, h._op = h._op, OPS["exp"]
+    with pytest.raises(RuntimeError, match="h is now made by exp, was made by pow"):
+        stepper.step()
+    h._op = pow_op
+    assert stepper.run().done and x.grad == 4.0
 
 
 def test_new_nodes_built_on_top_do_not_matter():
