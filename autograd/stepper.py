@@ -208,20 +208,27 @@ class BackpropStepper:
         for i in range(len(upstream), stop):
             node = nodes[i]
             op = node._op
-            parents = node.parents
-            x = parents[0].data
-            y = parents[1].data if op.arity == 2 else 0.0
-            derivatives = [evaluate(derivative, x, y, node.k, node.data) for derivative in op.derivatives]
+            a, b = node._a, node._b  # the operands; b is None for a unary op
+            k, out = node.k, node.data
+            if op.arity == 1:
+                da, db = evaluate(op.derivatives[0], a.data, 0.0, k, out), None
+            else:
+                da = evaluate(op.derivatives[0], a.data, b.data, k, out)
+                db = evaluate(op.derivatives[1], a.data, b.data, k, out)
             if checking or (hooks and node in hooks):
-                g = self._upstream_after_hooks(i, node, derivatives)
+                g = self._upstream_after_hooks(i, node, (da,) if db is None else (da, db))
             else:
                 g = node.grad
             first_edge.append(len(before))
-            for parent, d in zip(parents, derivatives):
-                previous = parent.grad
-                parent.grad = previous + g * d
+            previous = a.grad
+            a.grad = previous + g * da
+            before.append(previous)
+            local.append(da)
+            if db is not None:  # after a's update: for `a + a`, b is a and adds to its new grad
+                previous = b.grad
+                b.grad = previous + g * db
                 before.append(previous)
-            local.extend(derivatives)
+                local.append(db)
             upstream.append(g)
 
     def _upstream_after_hooks(self, i, node, derivatives) -> float:
@@ -283,21 +290,22 @@ class BackpropStepper:
 
 
 def _snapshot(order) -> tuple:
-    """What the stepper relies on, per node: data, op, operands, constant."""
-    return ([n.data for n in order], [n._op for n in order], [n.parents for n in order], [n.k for n in order])
+    """What the stepper relies on, per node: data, op, operands, constant (no tuple per node: GC-light)."""
+    return ([n.data for n in order], [n._op for n in order], [n._a for n in order], [n._b for n in order],
+            [n.k for n in order])
 
 
 def _same(new, old) -> bool:
     return new is old or new == old
 
 
-def _describe_change(node, name, data, op, parents, k):
+def _describe_change(node, name, data, op, a, b, k):
     """How `node` differs from what was saved, as text ('' when it does not)."""
     if not _same(node.data, data):
         return f"{name}.data is now {node.data!r}, was {data!r} (edited in place)"
     if node._op is not op:
         return f"{name} is now made by {node.op}, was made by {op.name if op else 'nothing (a leaf)'}"
-    if not _same(node.parents, parents):
+    if node._a is not a or node._b is not b:
         return f"the operands of {name} were replaced"
     if not _same(node.k, k):
         return f"the constant k of {name} is now {node.k!r}, was {k!r}"
