@@ -304,7 +304,8 @@ def _describe_change(node, name, data, op, a, b, k):
     if not _same(node.data, data):
         return f"{name}.data is now {node.data!r}, was {data!r} (edited in place)"
     if node._op is not op:
-        return f"{name} is now made by {node.op}, was made by {op.name if op else 'nothing (a leaf)'}"
+        now, before = (o.name if o else "nothing (a leaf)" for o in (node._op, op))
+        return f"{name} is now made by {now}, was made by {before}"
     if node._a is not a or node._b is not b:
         return f"the operands of {name} were replaced"
     if not _same(node.k, k):

@@ -59,7 +59,7 @@ def expression(node, names: dict) -> str:
 
 def _derivative_of(formula: str) -> str:
     """'d tanh(n)' for a function call or |n|, 'd(x * w)' for anything else."""
-    if re.fullmatch(r"\w+\(.*\)|\|.*\|", formula):
+    if re.fullmatch(r"\w+\([^()]*\)|\|[^|]*\|", formula):
         return f"d {formula}"
     return f"d({formula})"
 
