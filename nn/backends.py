@@ -5,10 +5,12 @@ A backend is a class built as ``Backend(model, loss, l2)`` with two methods:
 * ``loss_and_grads(X, y) -> BatchResult``: set every parameter's ``.grad`` to
   d(loss + l2 * sum p^2)/dp for the batch (rows of X, labels y) and return the
   data loss and the model's outputs (shape batch x nout);
-* ``evaluate(X, y) -> BatchResult``: the same without gradients (validation).
+* ``evaluate(X, y) -> BatchResult``: the same without gradients (validation);
+* ``train_step(X, y, optimizer) -> BatchResult``: loss, gradients and the
+  optimizer's update for one batch (what `fit` calls);
+* ``sync()``: make the model's Values current (a backend may train on arrays).
 
-`fit` looks backends up by name in BACKENDS, so a batched backend (numba) plugs
-in by adding one entry.
+`fit` looks backends up by name in BACKENDS.
 """
 
 import contextlib
@@ -79,6 +81,15 @@ class ValueBackend:
             del predictions, data_loss, objective  # freed by reference counting, inside the pause
         return result
 
+    def train_step(self, X: np.ndarray, y: np.ndarray, optimizer) -> BatchResult:
+        """loss_and_grads, then the optimizer's step on the Values."""
+        result = self.loss_and_grads(X, y)
+        optimizer.step()
+        return result
+
+    def sync(self) -> None:
+        """Nothing to do: this backend trains the Values themselves."""
+
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> BatchResult:
         """The data loss and outputs, recording no graph."""
         with no_grad(), cyclic_gc_paused() if self.pause_gc else contextlib.nullcontext():
@@ -86,7 +97,9 @@ class ValueBackend:
             return BatchResult(self.loss(predictions, y).data, _outputs(predictions, self.model.nout))
 
 
-BACKENDS = {"value": ValueBackend}
+from .batched import NumbaBackend  # noqa: E402  (it builds on BatchResult above)
+
+BACKENDS = {"value": ValueBackend, "numba": NumbaBackend}
 
 
 def get_backend(name: str):

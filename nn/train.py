@@ -181,7 +181,8 @@ def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_s
     callback(epoch, history, model) run after every epoch; one returning True stops
     training. Ctrl-C (or KeyboardInterrupt from a callback) stops between steps and
     keeps the history, with history.interrupted = True. backend: "value" builds and
-    back-propagates a Value graph per batch.
+    back-propagates a Value graph per batch; "numba" compiles the model and loss once
+    and runs every batch through the numba kernels (the losses in nn.losses only).
     """
     if isinstance(model, Perceptron):
         raise TypeError("a Perceptron trains with its own rule: call perceptron.fit(X, y, epochs)")
@@ -232,13 +233,13 @@ def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_s
                 for X_batch, y_batch in batches(X, y, batch_size, shuffle and batch_size is not None, rng):
                     if interrupt.requested:
                         raise KeyboardInterrupt
-                    result = engine.loss_and_grads(X_batch, y_batch)
-                    optimizer.step()
+                    result = engine.train_step(X_batch, y_batch, optimizer)
                     total += result.loss * len(X_batch)
                     outputs.append(result.outputs)
                     order.append(y_batch)
                 metrics = {"loss": total / len(X), "lr": lr_now,
                            "accuracy": _batch_accuracy(np.concatenate(outputs), np.concatenate(order), kind, activation)}
+                engine.sync()
                 if val is not None:
                     model.eval()
                     result = engine.evaluate(X_val, y_val)
@@ -256,6 +257,7 @@ def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_s
     except KeyboardInterrupt:
         history.interrupted = True
     finally:
+        engine.sync()
         bar.close()
         model.train(was_training)
     return history

@@ -1,0 +1,163 @@
+"""The numba training backend: the model and its loss compiled once into a tape, run on whole batches.
+
+The graph of one sample (placeholder inputs and targets -> model -> that sample's
+loss) is compiled with `autograd.compile`; every batch then runs through it in
+the numba kernels. The parameters live in an array while training (the
+optimizer's `update` works on arrays) and `sync()` writes them back into the
+model's Values, so the model stays one object.
+
+Losses are written here per sample and without branches on the data, because a
+tape runs the same graph for every sample: max(a, b) is (a + b + |a - b|) / 2 and
+log(e^a + e^b) = max(a, b) + log(1 + e^-|a - b|), which are also the numerically
+stable forms. They agree with nn.losses to rounding.
+"""
+
+import numpy as np
+
+from autograd import Value, compile, name_scope
+
+from . import losses
+from .backends import BatchResult
+from .losses import l2_penalty
+
+
+def _log_sum_exp2(a, b):
+    """log(e^a + e^b), stable and branch-free; its gradient is softmax's, also where a == b."""
+    gap = (a - b).abs()
+    return 0.5 * (a + b + gap) + ((-gap).exp() + 1.0).log()
+
+
+def _clamp(p, low, high):
+    """p limited to [low, high] without branching (max, then min)."""
+    p = 0.5 * (p + low + (p - low).abs())
+    return 0.5 * (p + high - (p - high).abs())
+
+
+def _hinge(outputs, targets):
+    return (1.0 - targets[0] * outputs[0]).relu()
+
+
+def _mse(outputs, targets):
+    total = (outputs[0] - targets[0]) ** 2
+    for p, t in zip(outputs[1:], targets[1:]):
+        total = total + (p - t) ** 2
+    return total
+
+
+def _bce_with_logits(outputs, targets):
+    z = outputs[0]
+    return _log_sum_exp2(z, Value(0.0)) - z * targets[0]
+
+
+def _binary_cross_entropy(outputs, targets):
+    p = _clamp(outputs[0], losses.EPSILON, 1.0 - losses.EPSILON)
+    y = targets[0]
+    return -(y * p.log() + (1.0 - y) * (1.0 - p).log())
+
+
+def _cross_entropy(outputs, one_hot):
+    total = outputs[0]
+    for z in outputs[1:]:
+        total = _log_sum_exp2(total, z)
+    picked = one_hot[0] * outputs[0]
+    for t, z in zip(one_hot[1:], outputs[1:]):
+        picked = picked + t * z
+    return total - picked
+
+
+# loss function -> (per-sample term, targets per sample given the model's outputs, how y becomes columns)
+SAMPLE_LOSSES = {
+    losses.hinge: (_hinge, lambda nout: 1, "column"),
+    losses.mse: (_mse, lambda nout: nout, "columns"),
+    losses.bce_with_logits: (_bce_with_logits, lambda nout: 1, "column"),
+    losses.binary_cross_entropy: (_binary_cross_entropy, lambda nout: 1, "column"),
+    losses.cross_entropy: (_cross_entropy, lambda nout: nout, "one_hot"),
+}
+
+
+class NumbaBackend:
+    """Compiles model + loss once; each batch is one forward and one backward kernel call."""
+
+    name = "numba"
+
+    def __init__(self, model, loss, l2: float = 0.0):
+        if loss not in SAMPLE_LOSSES:
+            names = ", ".join(f.__name__ for f in SAMPLE_LOSSES)
+            raise ValueError(f"backend='numba' trains with the losses in nn.losses ({names}); "
+                             f"a custom loss function runs with backend='value'")
+        term, n_targets, self.encoding = SAMPLE_LOSSES[loss]
+        self.model, self.nout = model, model.nout
+        self.params = model.parameters()
+        with name_scope("input"):
+            inputs = [Value(0.0, label=f"x{i}") for i in range(model.nin)]
+            targets = [Value(0.0, label=f"target{k}") for k in range(n_targets(self.nout))]
+        out = model(inputs)
+        outputs = out if isinstance(out, list) else [out]
+        with name_scope(loss.__name__):
+            sample_loss = term(outputs, targets)
+        # The loss is a mean over every target (mse averages over outputs too).
+        self.per_sample = n_targets(self.nout) if loss is losses.mse else 1
+        self.tape = compile([sample_loss] + outputs, inputs=inputs + targets, params=self.params)
+        self.l2 = l2
+        self.penalty = compile(l2 * l2_penalty(self.params), inputs=[], params=self.params) if l2 else None
+        self.values = self.tape.param_values()
+        self._seed = (0, None)
+
+    def _columns(self, X, y):
+        y = np.asarray(y, dtype=np.float64)
+        if self.encoding == "one_hot":
+            targets = np.zeros((len(y), self.nout))
+            targets[np.arange(len(y)), y.astype(np.int64)] = 1.0
+        else:
+            targets = y.reshape(len(y), -1)
+        return np.hstack([X, targets])
+
+    def _forward(self, X, y) -> BatchResult:
+        out = self.tape.forward(self._columns(X, y), params=self.values)
+        loss = float(out[:, 0].sum() / (len(out) * self.per_sample))
+        return BatchResult(loss, out[:, 1:])
+
+    def train_step(self, X, y, optimizer) -> BatchResult:
+        """Loss and gradients of one batch, then the optimizer's update, all on arrays."""
+        if len(optimizer.params) != len(self.params) or any(a is not b for a, b in zip(optimizer.params, self.params)):
+            raise ValueError("backend='numba' updates the parameters as one array: build the optimizer "
+                             "with model.parameters(), in that order")
+        result = self._forward(X, y)
+        n = len(X)
+        if self._seed[0] != n:
+            self._seed = (n, np.full(n, 1.0 / (n * self.per_sample)))
+        grads = self.tape.backward(seed=self._seed[1])
+        if self.penalty is not None:
+            self.penalty.forward(None, params=self.values)
+            grads += self.penalty.backward(reduction="sum")
+        if not np.isfinite(grads).all():
+            bad = self.params[int(np.argmax(~np.isfinite(grads)))]
+            raise FloatingPointError(f"gradient of parameter {bad.label or '(unlabelled)'} is "
+                                     f"{grads[self.params.index(bad)]!r}; try a smaller lr or check the data")
+        self.grads = grads
+        self.values = optimizer.update(self.values, grads)
+        return result
+
+    def loss_and_grads(self, X, y) -> BatchResult:
+        """As ValueBackend: set every parameter's .grad for the batch and return the data loss."""
+        result = self._forward(X, y)
+        n = len(X)
+        grads = self.tape.backward(seed=np.full(n, 1.0 / (n * self.per_sample)))
+        if self.penalty is not None:
+            self.penalty.forward(None, params=self.values)
+            grads = grads + self.penalty.backward(reduction="sum")
+        for p, g in zip(self.params, grads.tolist()):
+            p.grad = g
+        return result
+
+    def evaluate(self, X, y) -> BatchResult:
+        """The data loss and outputs with the current parameters."""
+        return self._forward(X, y)
+
+    def sync(self) -> None:
+        """Write the trained parameters (and their last gradients) back into the model's Values."""
+        grads = getattr(self, "grads", None)
+        for i, (p, x) in enumerate(zip(self.params, self.values.tolist())):
+            p.data = x
+            if grads is not None:
+                p.grad = float(grads[i])
