@@ -15,7 +15,8 @@ from .history import History
 from .io import ModelFileError, load, save, to_torch
 from .losses import (bce_with_logits, binary_cross_entropy, cross_entropy, hinge, l2_penalty, mse,
                      softmax)
-from .module import MLP, Layer, Module, Neuron, Perceptron
+from .module import MLP, Layer, Module, Neuron
+from .perceptron import Perceptron
 from .optim import SGD, Adam, CosineAnnealingLR, ExponentialLR, StepLR
 from .train import accuracy, fit, model_outputs, predict, predict_proba
 

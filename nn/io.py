@@ -28,7 +28,8 @@ import math
 import os
 import tempfile
 
-from .module import MLP, Layer, Module, Neuron, Perceptron
+from .module import MLP, Layer, Module, Neuron
+from .perceptron import Perceptron
 
 FORMAT = "gradwalk.model"
 VERSION = 1

@@ -200,6 +200,7 @@ class StepLR(LRScheduler):
         self.gamma = check_positive(gamma, "gamma")
 
     def lr_at(self, epoch):
+        """base_lr * gamma ** (epoch // step_size)."""
         return self.base_lr * self.gamma ** (epoch // self.step_size)
 
 
@@ -211,6 +212,7 @@ class ExponentialLR(LRScheduler):
         self.gamma = check_positive(gamma, "gamma")
 
     def lr_at(self, epoch):
+        """base_lr * gamma ** epoch."""
         return self.base_lr * self.gamma ** epoch
 
 
@@ -225,4 +227,5 @@ class CosineAnnealingLR(LRScheduler):
         self.eta_min = check_range(eta_min, "eta_min", 0.0, self.base_lr, closed_high=True)
 
     def lr_at(self, epoch):
+        """eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2."""
         return self.eta_min + (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2

@@ -25,7 +25,8 @@ from .backends import cyclic_gc_paused, get_backend
 from .data import batches
 from .history import History
 from .losses import LOSSES, get_loss
-from .module import Module, Perceptron, check_count
+from .module import Module, check_count
+from .perceptron import Perceptron
 from .optim import OPTIMIZERS, LRScheduler, Optimizer
 from .validate import check_labels, check_range, check_samples
 
