@@ -207,6 +207,17 @@ class Value:
         """A new leaf with the same number, cut off from this graph."""
         return Value(self.data, self.label)
 
+    def draw(self, **options):
+        """A diagram of this Value's graph that Jupyter shows as SVG (options as for viz.to_dot)."""
+        import viz
+
+        return viz.draw(self, **options)
+
+    def _repr_svg_(self):
+        import viz.engine
+
+        return viz.engine.value_svg(self)
+
 
 class _HookHandle:
     """Returned by Value.register_hook; remove() takes the hook away again."""
