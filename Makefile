@@ -30,6 +30,8 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 
 $(VENV)/.installed-bench: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,bench]'
+	# The peers measured beside gradwalk; exactly this torch spec (a CPU build on the local disk).
+	$(PY) -m pip install --quiet 'torch==2.13.0'
 	touch $@ $(VENV)/.installed-test $(VENV)/.installed-base
 
 clean:
