@@ -26,8 +26,8 @@ from .data import batches
 from .history import History
 from .losses import LOSSES, get_loss
 from .module import Module, check_count
-from .perceptron import Perceptron
 from .optim import OPTIMIZERS, LRScheduler, Optimizer
+from .perceptron import Perceptron
 from .validate import check_labels, check_range, check_samples
 
 DEFAULT_LR = {"sgd": 0.1, "adam": 0.01}
