@@ -82,7 +82,9 @@ def mse(predictions, targets) -> Value:
     outputs); targets have the same shape.
     """
     with name_scope("mse"):
-        if predictions and isinstance(list(predictions)[0], (list, tuple)):
+        if not isinstance(predictions, Value):
+            predictions = list(predictions)
+        if isinstance(predictions, list) and predictions and isinstance(predictions[0], (list, tuple)):
             rows = _rows(predictions)
             flat = [p for row in rows for p in row]
             goal = np.asarray(targets, dtype=np.float64)

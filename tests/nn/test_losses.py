@@ -154,3 +154,8 @@ def test_losses_tag_their_nodes_with_their_name():
 def test_bad_arguments_are_named_with_a_fix(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+def test_predictions_may_be_any_iterable():
+    assert mse((Value(x) for x in [1.0, 2.0]), np.zeros(2)).data == 2.5
+    assert hinge(np.array([0.5, -0.5]), np.array([1, 1])).data == 1.0
