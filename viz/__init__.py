@@ -13,5 +13,6 @@ True
 
 from .engine import Diagram, EngineNotFoundError, RenderError, draw, find_engine, render
 from .graph import to_dot
+from .steps import StepFrames, render_steps
 
-__all__ = ["to_dot", "render", "draw", "Diagram", "find_engine", "EngineNotFoundError", "RenderError"]
+__all__ = ["to_dot", "render", "draw", "render_steps", "StepFrames", "Diagram", "find_engine", "EngineNotFoundError", "RenderError"]
