@@ -1,6 +1,6 @@
 """Training backends: how `fit` gets the loss and the parameter gradients of one batch.
 
-A backend is a class built as ``Backend(model, loss, l2)`` with two methods:
+A backend is a class built as ``Backend(model, loss, l2)`` with these methods:
 
 * ``loss_and_grads(X, y) -> BatchResult``: set every parameter's ``.grad`` to
   d(loss + l2 * sum p^2)/dp for the batch (rows of X, labels y) and return the
