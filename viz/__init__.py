@@ -8,11 +8,17 @@
 True
 
 `viz.render(y, "graph.svg")` writes a file, `viz.draw(y)` shows in Jupyter,
-`viz.render_steps(y, "frames/")` draws backprop one step per frame plus a GIF.
+`viz.render_steps(y, "frames/")` draws backprop one step per frame plus a GIF,
+and `plot_loss`, `plot_activation`, `plot_decision_boundary` draw with matplotlib.
 """
 
+from .boundary import plot_decision_boundary
 from .engine import Diagram, EngineNotFoundError, RenderError, draw, find_engine, render
 from .graph import to_dot
+from .plots import plot_activation, plot_loss
 from .steps import StepFrames, render_steps
 
-__all__ = ["to_dot", "render", "draw", "render_steps", "StepFrames", "Diagram", "find_engine", "EngineNotFoundError", "RenderError"]
+__all__ = [
+    "to_dot", "render", "draw", "Diagram", "find_engine", "EngineNotFoundError", "RenderError",
+    "render_steps", "StepFrames", "plot_loss", "plot_activation", "plot_decision_boundary",
+]
