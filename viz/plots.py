@@ -6,8 +6,8 @@ viz/boundary.py. Without a display and without a
 backend chosen, matplotlib is switched to Agg, so scripts and CI never need a GUI.
 
 >>> figure = plot_activation("tanh")
->>> [line.get_label() for line in figure.axes[0].get_lines()[:2]]
-['tanh(x)', "d/dx = 1 - tanh(x)^2"]
+>>> figure.axes[0].get_legend_handles_labels()[1]
+['tanh(x)', 'd/dx = 1 - tanh(x)^2']
 """
 
 import io
