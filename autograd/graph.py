@@ -70,12 +70,12 @@ def backward(root: Value, grad: float = 1.0, order=None) -> None:
     hooked_leaves = _start_leaf_hooks(order) if state.hooks else None
     root.grad += grad
     checking = state.anomaly
-    hooks = state.hooks
+    hooks = state.hooks if len(state.hooks) else None  # checked once: len() of a weak dict is not free
     for node in reversed(order):
         op = node._op
         if op is None:
             continue
-        if hooks and node in hooks:
+        if hooks is not None and node in hooks:
             _run_hooks(node)
         g = node.grad
         k = node.k
