@@ -5,12 +5,12 @@
 >>> n = x * w + b; n.label = "n"
 >>> y = n.tanh(); y.label = "y"
 >>> steps = y.backward_steps()       # nothing is computed until you ask
->>> print(next(steps))
+>>> next(steps)
 Step 1/3  y = tanh(n) = -0.9999   upstream dy/dy = 1
   local  d tanh(n)/dn = 1 - tanh(n)^2 = 1 - (-0.9999)^2 = 0.0001816
   n.grad += 1 * 0.0001816  ->  0 + 0.0001816 = 0.0001816
->>> steps.step()
-<Step 2/3 n = v1 + b: v1.grad += 0.0001816 -> 0.0001816; b.grad += 0.0001816 -> 0.0001816>
+>>> steps.step().summary()
+'<Step 2/3 n = v1 + b: v1.grad += 0.0001816 -> 0.0001816; b.grad += 0.0001816 -> 0.0001816>'
 >>> steps.run().position, len(steps), steps.step()
 (3, 3, None)
 

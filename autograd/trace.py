@@ -118,7 +118,12 @@ class Step:
             )
         return "\n".join(lines)
 
+    # The REPL echoes repr: typing next(steps) shows the whole explanation, as print would.
     def __repr__(self):
+        return str(self)
+
+    def summary(self) -> str:
+        """The step on one line: which grads it changed, and to what."""
         updates = "; ".join(
             f"{e.parent_name}.grad += {format_number(e.contribution)} -> {format_number(e.grad_after)}"
             for e in self.edges

@@ -172,10 +172,11 @@ def test_unlabelled_nodes_get_the_names_node_names_gives():
     assert stepper.names == names
 
 
-def test_repr_is_one_line_and_html_escapes_labels():
+def test_repr_explains_summary_is_one_line_and_html_escapes_labels():
     a = Value(2.0, label="<b>a</b>")
     step = (a * a).backward_steps().step()
-    assert "\n" not in repr(step) and repr(step).startswith("<Step 1/1 ")
+    assert repr(step) == str(step)  # what the REPL shows for next(steps)
+    assert "\n" not in step.summary() and step.summary().startswith("<Step 1/1 ")
     page = step._repr_html_()
     assert "<b>a</b>" not in page and "&lt;b&gt;a&lt;/b&gt;" in page
 
@@ -378,8 +379,8 @@ def test_stepping_in_a_real_repl():
         n = x * w + b; n.label = "n"
         y = n.tanh(); y.label = "y"
         steps = y.backward_steps()
-        print(next(steps))
-        steps.step()
+        next(steps)
+        steps.step().summary()
         steps.run()
         next(steps)
         round(x.grad, 6), round(w.grad, 6)
@@ -389,7 +390,7 @@ def test_stepping_in_a_real_repl():
     out = done.stdout
     assert "Step 1/3  y = tanh(n) = -0.9999   upstream dy/dy = 1" in out
     assert "local  d tanh(n)/dn = 1 - tanh(n)^2 = 1 - (-0.9999)^2 = 0.0001816" in out
-    assert "<Step 2/3 n = v1 + b: v1.grad += 0.0001816 -> 0.0001816; b.grad += 0.0001816 -> 0.0001816>" in out
+    assert "'<Step 2/3 n = v1 + b: v1.grad += 0.0001816 -> 0.0001816; b.grad += 0.0001816 -> 0.0001816>'" in out
     assert "<BackpropStepper for y: 3/3 steps, done>" in out
     assert "StopIteration" in done.stderr
     assert "(-0.000545, 0.000363)" in out
