@@ -75,6 +75,17 @@ def _mean(terms: list) -> Value:
     return total / len(terms)
 
 
+def _probability_targets(targets, n: int, loss: str) -> np.ndarray:
+    """Targets checked to be n numbers in [0, 1], naming `loss` in the error."""
+    goal = check_labels(targets, n, None, "targets")
+    outside = (goal < 0) | (goal > 1)
+    if outside.any():
+        i = int(np.argmax(outside))
+        raise ValueError(f"targets[{i}] = {goal[i]:g}, but {loss} needs targets in [0, 1]; "
+                         f"map -1/+1 labels with (y + 1) / 2")
+    return goal
+
+
 def mse(predictions, targets) -> Value:
     """Mean squared error, mean over every output of every sample (torch.nn.MSELoss).
 
@@ -106,11 +117,7 @@ def binary_cross_entropy(probabilities, targets) -> Value:
     """
     with name_scope("binary_cross_entropy"):
         probs = _scalars(probabilities, "probabilities")
-        goal = check_labels(targets, len(probs), None, "targets")
-        if ((goal < 0) | (goal > 1)).any():
-            i = int(np.argmax((goal < 0) | (goal > 1)))
-            raise ValueError(f"targets[{i}] = {goal[i]:g}, but binary_cross_entropy needs targets in [0, 1]; "
-                             f"map -1/+1 labels with (y + 1) / 2")
+        goal = _probability_targets(targets, len(probs), "binary_cross_entropy")
         terms = []
         for i, (p, y) in enumerate(zip(probs, goal.tolist())):
             if not 0.0 <= p.data <= 1.0:
@@ -139,11 +146,7 @@ def bce_with_logits(logits, targets) -> Value:
     """
     with name_scope("bce_with_logits"):
         scores = _scalars(logits, "logits")
-        goal = check_labels(targets, len(scores), None, "targets")
-        if ((goal < 0) | (goal > 1)).any():
-            i = int(np.argmax((goal < 0) | (goal > 1)))
-            raise ValueError(f"targets[{i}] = {goal[i]:g}, but bce_with_logits needs targets in [0, 1]; "
-                             f"map -1/+1 labels with (y + 1) / 2")
+        goal = _probability_targets(targets, len(scores), "bce_with_logits")
         terms = []
         for z, y in zip(scores, goal.tolist()):
             if z.data >= 0.0:  # max(z, 0) = z and -|z| = -z
