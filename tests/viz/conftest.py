@@ -1,0 +1,57 @@
+"""Shared pieces of the viz tests: a small neuron graph, a clean engine environment, SVG text."""
+
+import shutil
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+
+from autograd import Value
+from viz.engine import ENV_VAR, _script_dirs, find_engine
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def neuron():
+    """o = tanh(x1*w1 + x2*w2 + b) with every grad filled in; returns (o, {label: Value})."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o, {v.label: v for v in (x1, x2, w1, w2, b, n, o)}
+
+
+def svg_texts(data) -> list:
+    """Every <text> line of an SVG document (parsing it as XML, so a broken file fails here)."""
+    root = ElementTree.fromstring(data)
+    return ["".join(element.itertext()) for element in root.iter(f"{SVG}text")]
+
+
+def svg_node_titles(data) -> list:
+    """The DOT names of the drawn nodes, from each node group's <title>."""
+    root = ElementTree.fromstring(data)
+    return [group.find(f"{SVG}title").text for group in root.iter(f"{SVG}g") if group.get("class") == "node"]
+
+
+@pytest.fixture
+def bundled():
+    """The graphviz-pure engine installed with gradwalk (the suite renders with it, not a system dot)."""
+    for folder in _script_dirs():
+        found = shutil.which("graphviz-pure", path=folder)
+        if found:
+            return find_engine(found)
+    pytest.fail("graphviz-pure is not installed next to the interpreter; run `make .venv/.installed-test`")
+
+
+@pytest.fixture
+def no_engine_env(monkeypatch, tmp_path):
+    """PATH with nothing on it, no GRADWALK_DOT and no scripts folders: no engine can be found."""
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setattr("viz.engine._script_dirs", lambda: [])
+    return empty
