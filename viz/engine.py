@@ -125,7 +125,8 @@ def write_atomic(path, data: bytes) -> Path:
     """Write `data` to `path` through a temporary file and a rename, so no reader sees half a file."""
     path = Path(path)
     if not path.parent.is_dir():
-        raise FileNotFoundError(f"path {str(path)!r} is in a folder that does not exist; create {str(path.parent)!r} first")
+        raise FileNotFoundError(f"path {str(path)!r} is in a folder that does not exist; "
+                                f"create {str(path.parent)!r} first")
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -243,9 +244,11 @@ def draw(root, *, engine=None, **options) -> Diagram:
 
 def value_svg(node):
     """SVG of a Value's graph for Jupyter, or None (Jupyter then shows the text repr) when it cannot be drawn."""
+    from .graph import TooManyNodesError
+
     try:
         return draw(node).svg()
-    except ValueError:  # more nodes than max_nodes: the text repr is the better display
+    except TooManyNodesError:  # the text repr is the better display for a huge graph
         return None
     except (EngineNotFoundError, RenderError) as error:
         warnings.warn(f"cannot draw this Value: {error}", RuntimeWarning, stacklevel=2)

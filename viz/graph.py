@@ -31,6 +31,10 @@ LEVELS = ("neuron", "layer")
 _LEVEL_PART = {"neuron": re.compile(r"neuron\d+"), "layer": re.compile(r"layer\d+")}
 
 
+class TooManyNodesError(ValueError):
+    """The graph has more nodes to draw than max_nodes allows."""
+
+
 @dataclass(frozen=True)
 class Options:
     """How to draw a graph; `diagram_options` checks every field."""
@@ -57,7 +61,8 @@ def diagram_options(**options) -> Options:
         if not isinstance(getattr(result, name), bool):
             raise TypeError(f"{name} must be True or False, got {getattr(result, name)!r}")
     if isinstance(result.precision, bool) or not isinstance(result.precision, int) or not 1 <= result.precision <= 17:
-        raise ValueError(f"precision must be a whole number of significant digits from 1 to 17, got {result.precision!r}")
+        raise ValueError(f"precision must be a whole number of significant digits from 1 to 17, "
+                         f"got {result.precision!r}")
     if result.rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(map(repr, RANKDIRS))} "
                          f"('LR' draws left to right), got {result.rankdir!r}")
@@ -139,91 +144,124 @@ def _count_drawn(nodes, groups) -> int:
     return len(free) + sum(1 for node in free if node.op_info is not None) + len(set(groups.values()))
 
 
-def _group_outputs(nodes, groups, roots) -> dict:
-    """group -> the grouped Values used outside their group (or drawn as roots)."""
-    outputs = {}
+def _group_members(nodes, groups, roots) -> tuple:
+    """(group -> its Values, group -> its Values used outside it or drawn as roots), in creation order."""
+    members, outputs = {}, {}
     for node in nodes:
+        if node in groups:
+            members.setdefault(groups[node], []).append(node)
         for parent in node.parents:
             if parent in groups and groups[parent] != groups.get(node):
                 outputs.setdefault(groups[parent], {})[parent] = None
     for root in roots:
         if root in groups:
             outputs.setdefault(groups[root], {})[root] = None
-    return outputs
+    return members, {part: list(used) for part, used in outputs.items()}
 
 
 def build(root, options: Options, grad_width: int = 0, node_attrs=None, edge_attrs=None) -> Drawing:
     """Build the Drawing of `root`; `node_attrs`/`edge_attrs` add attributes by DOT name or edge id."""
-    node_attrs, edge_attrs = node_attrs or {}, edge_attrs or {}
-    nodes = graph_nodes(root)
-    roots = [root] if isinstance(root, Value) else list(root)
-    groups = {}
-    if options.collapse:
-        groups = {n: part for n in nodes if (part := scope_part(getattr(n, "scope", ""), options.collapse))}
-    drawn = _count_drawn(nodes, groups)
-    if drawn > options.max_nodes:
-        hint = "collapse='neuron' or collapse='layer' to draw each neuron or layer as one box, or " \
-            if not options.collapse else ""
-        raise ValueError(f"root's graph has {drawn} nodes to draw, more than max_nodes={options.max_nodes}; "
-                         f"pass {hint}a larger max_nodes= (Graphviz takes long beyond a few thousand nodes)")
-    highlight = _highlight_colors(options.highlight, nodes)
-    names = node_names(nodes)
-    precision = options.precision
-    number = lambda x: labels.format_number(x, precision)  # noqa: E731
-    group_ids = {part: f"group{i}" for i, part in enumerate(dict.fromkeys(groups.values()), 1)}
-    node_ids = {n: group_ids[groups[n]] if n in groups else f"node{i}" for i, n in enumerate(nodes, 1)}
-    statements = []  # (cluster part, DOT name, attributes) for every drawn node, in creation order
+    return _Builder(root, options, grad_width, node_attrs or {}, edge_attrs or {}).drawing()
 
-    def place(scope, name, attrs):
-        part = scope_part(scope, options.cluster) if options.cluster else None
-        statements.append((part, name, {**attrs, **node_attrs.get(name, {})}))
 
-    for part, group in group_ids.items():
-        members = [n for n in nodes if groups.get(n) == part]
-        outputs = list(_group_outputs(nodes, groups, roots).get(part, ()))
-        color = next((highlight[n] for n in members if n in highlight), "transparent")
-        cluster_part = scope_part(part, options.cluster) if options.cluster else None
-        place(part, group, dict(shape="plain", label=_group_label(part, members, outputs, number, options, color,
-                                                                  cluster_part)))
-    operand_edges, result_edges, edges, seen_pairs = {}, {}, [], set()
-    for i, node in enumerate(nodes, 1):
-        op = node.op_info
-        if node not in groups:
-            grad = number(node.grad) if options.show_grad else None
-            fill_color = labels.LEAF_FILL if op is None else labels.NODE_FILL
-            place(getattr(node, "scope", ""), node_ids[node], dict(shape="plain", label=labels.value_label(
-                names[node], not node.label, number(node.data), grad, fill_color,
-                highlight.get(node, "transparent"), grad_width)))
-        if op is None:
-            continue
-        head = node_ids[node] if node in groups else f"op{i}"
-        if node not in groups:
-            place(getattr(node, "scope", ""), head, dict(
-                shape="ellipse", style="filled", fillcolor=labels.OP_FILL, color=labels.OP_BORDER,
-                margin="0.06,0.03", width="0.3", height="0.3", label=labels.text_label(op.label(node.k))))
-            result_edges[node] = f"edge{len(edges) + 1}"
-            edges.append((head, node_ids[node], {"id": result_edges[node]}))
-        locals_ = local_gradients(node) if options.show_local_derivatives or options.show_rules else ()
+class _Builder:
+    """Collects one diagram's nodes (with the cluster each belongs to) and edges, then writes the Digraph."""
+
+    def __init__(self, root, options, grad_width, node_attrs, edge_attrs):
+        self.nodes = graph_nodes(root)
+        self.options, self.grad_width = options, grad_width
+        self.node_attrs, self.edge_attrs = node_attrs, edge_attrs
+        self.groups = {}
+        if options.collapse:
+            self.groups = {n: part for n in self.nodes
+                           if (part := scope_part(getattr(n, "scope", ""), options.collapse))}
+        drawn = _count_drawn(self.nodes, self.groups)
+        if drawn > options.max_nodes:
+            hint = "" if options.collapse else \
+                "collapse='neuron' or collapse='layer' to draw each neuron or layer as one box, or "
+            raise TooManyNodesError(
+                f"root's graph has {drawn} nodes to draw, more than max_nodes={options.max_nodes}; "
+                f"pass {hint}a larger max_nodes= (Graphviz takes long beyond a few thousand nodes)")
+        self.highlight = _highlight_colors(options.highlight, self.nodes)
+        self.names = node_names(self.nodes)
+        self.roots = [root] if isinstance(root, Value) else list(root)
+        group_ids = {part: f"group{i}" for i, part in enumerate(dict.fromkeys(self.groups.values()), 1)}
+        self.group_ids = group_ids
+        self.node_ids = {n: group_ids[self.groups[n]] if n in self.groups else f"node{i}"
+                         for i, n in enumerate(self.nodes, 1)}
+        self.statements = []  # (cluster part, DOT name, attributes) per drawn node, in creation order
+        self.edges = []  # (tail, head, attributes)
+        self.operand_edges, self.result_edges, self.box_edges = {}, {}, set()
+
+    def number(self, x: float) -> str:
+        return labels.format_number(x, self.options.precision)
+
+    def place(self, scope: str, name: str, attrs: dict) -> None:
+        part = scope_part(scope, self.options.cluster) if self.options.cluster else None
+        self.statements.append((part, name, {**attrs, **self.node_attrs.get(name, {})}))
+
+    def add_edge(self, tail: str, head: str, attrs=None) -> str:
+        edge_id = f"edge{len(self.edges) + 1}"
+        self.edges.append((tail, head, {"id": edge_id, **(attrs or {})}))
+        return edge_id
+
+    def add_boxes(self) -> None:
+        """One box per collapsed neuron or layer."""
+        members, outputs = _group_members(self.nodes, self.groups, self.roots)
+        for part, name in self.group_ids.items():
+            color = next((self.highlight[n] for n in members[part] if n in self.highlight), "transparent")
+            cluster_part = scope_part(part, self.options.cluster) if self.options.cluster else None
+            label = _group_label(part, members[part], outputs.get(part, []), self.number, self.options, color,
+                                 cluster_part)
+            self.place(part, name, dict(shape="plain", label=label))
+
+    def add_value(self, node) -> None:
+        """The box name | data | grad."""
+        grad = self.number(node.grad) if self.options.show_grad else None
+        fill_color = labels.LEAF_FILL if node.op_info is None else labels.NODE_FILL
+        label = labels.value_label(self.names[node], not node.label, self.number(node.data), grad, fill_color,
+                                   self.highlight.get(node, "transparent"), self.grad_width)
+        self.place(getattr(node, "scope", ""), self.node_ids[node], dict(shape="plain", label=label))
+
+    def add_op(self, i: int, node) -> str:
+        """The oval with the op table's symbol and its edge to the result; returns the oval's name."""
+        name = f"op{i}"
+        self.place(getattr(node, "scope", ""), name, dict(
+            shape="ellipse", style="filled", fillcolor=labels.OP_FILL, color=labels.OP_BORDER,
+            margin="0.06,0.03", width="0.3", height="0.3", label=labels.text_label(node.op_info.label(node.k))))
+        self.result_edges[node] = self.add_edge(name, self.node_ids[node])
+        return name
+
+    def add_operands(self, node, head: str) -> None:
+        """One edge per operand into `head`, labelled with d node / d operand when asked."""
+        options, boxed = self.options, node in self.groups
+        shown = (options.show_local_derivatives or options.show_rules) and not boxed
+        derivatives = local_gradients(node) if shown else ()
         for j, parent in enumerate(node.parents):
-            tail = node_ids[parent]
-            if tail == head:
-                continue
-            if node in groups:  # edges into a box stand for every use inside it: one is enough
-                if (tail, head) in seen_pairs:
-                    continue
-                seen_pairs.add((tail, head))
-            edge_id = f"edge{len(edges) + 1}"
-            operand_edges[(node, j)] = edge_id
-            attrs = {"id": edge_id}
-            if locals_ and node not in groups:
-                attrs["label"] = labels.text_label(_local_text(node, j, locals_[j], names, number, options),
-                                                   labels.LOCAL)
-            edges.append((tail, head, attrs))
-    dot = _digraph(options)
-    _emit(dot, statements)
-    for tail, head, attrs in edges:
-        dot.edge(tail, head, **{**attrs, **edge_attrs.get(attrs["id"], {})})
-    return Drawing(dot, node_ids, operand_edges, result_edges)
+            tail = self.node_ids[parent]
+            if tail == head or (boxed and (tail, head) in self.box_edges):
+                continue  # inside one box, or already drawn: an edge into a box stands for every use inside
+            if boxed:
+                self.box_edges.add((tail, head))
+            attrs = {}
+            if derivatives:
+                text = _local_text(node, j, derivatives[j], self.names, self.number, options)
+                attrs["label"] = labels.text_label(text, labels.LOCAL)
+            self.operand_edges[(node, j)] = self.add_edge(tail, head, attrs)
+
+    def drawing(self) -> Drawing:
+        self.add_boxes()
+        for i, node in enumerate(self.nodes, 1):
+            boxed = node in self.groups
+            if not boxed:
+                self.add_value(node)
+            if node.op_info is not None:
+                self.add_operands(node, self.node_ids[node] if boxed else self.add_op(i, node))
+        dot = _digraph(self.options)
+        _emit(dot, self.statements)
+        for tail, head, attrs in self.edges:
+            dot.edge(tail, head, **{**attrs, **self.edge_attrs.get(attrs["id"], {})})
+        return Drawing(dot, self.node_ids, self.operand_edges, self.result_edges)
 
 
 def _local_text(node, j, local, names, number, options) -> str:

@@ -142,7 +142,8 @@ def test_environment_variable_wins_over_path(tmp_path, monkeypatch):
 def test_environment_variable_pointing_at_a_missing_file_is_an_error(tmp_path, monkeypatch, bundled):
     missing = tmp_path / "no-such-dot"
     monkeypatch.setenv(ENV_VAR, str(missing))
-    with pytest.raises(EngineNotFoundError, match=rf"{ENV_VAR} environment variable points at .*no-such-dot.*does not exist"):
+    words = rf"{ENV_VAR} environment variable points at .*no-such-dot.*does not exist"
+    with pytest.raises(EngineNotFoundError, match=words):
         find_engine()
     with pytest.raises(EngineNotFoundError, match="does not exist"):
         viz.render(neuron()[0], tmp_path / "g.svg")  # no silent fallback to graphviz-pure
