@@ -91,11 +91,33 @@ def _is_cached(name: str, directory: str) -> bool:
     return bool(glob.glob(pattern, recursive=True))
 
 
+def run(kernel: str, n_blocks: int, *args):
+    """Call a kernel of the module; a batch of one block runs on this thread alone.
+
+    One block has no parallel work, and waking the other threads for it costs more
+    than the block itself, a lot more when other processes keep the cores busy.
+    """
+    module = load()
+    if n_blocks > 1:
+        return getattr(module, kernel)(*args)
+    import numba
+
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        return getattr(module, kernel)(*args)
+    finally:
+        numba.set_num_threads(threads)
+
+
 def load():
     """The kernel module (forward, backward, DENSE), generated and imported on first use."""
     global _module
     if _module is not None:
         return _module
+    # OpenMP's idle threads spin by default; on a machine busy with other work a
+    # spinning pool makes every parallel kernel wait for a core. Sleep instead.
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     name = f"gradwalk_kernels_{_fingerprint()}"
     directory = cache_dir()
     path = os.path.join(directory, name + ".py")

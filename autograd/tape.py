@@ -69,9 +69,10 @@ class Tape:
             self.vals = np.empty((self.n_slots, n))
         from . import kernels
 
-        kernels.load().forward(
-            self.vals, X, params, p.constants, self._wflat, self._bflat, p.ins, p.konst, p.d_int, p.dense_slots,
-            p.w_index, p.b_index, p.input_slots, p.fill_slots, p.fill_sources, _I(self._block(n)))
+        block = self._block(n)
+        kernels.run(
+            "forward", -(-n // block), self.vals, X, params, p.constants, self._wflat, self._bflat, p.ins, p.konst,
+            p.d_int, p.dense_slots, p.w_index, p.b_index, p.input_slots, p.fill_slots, p.fill_sources, _I(block))
         if p.checked:
             check_domain(self, self.vals)
         self.grads = None
@@ -101,10 +102,11 @@ class Tape:
         g_inputs = np.zeros((n, len(p.grad_input_slots)))
         from . import kernels
 
-        kernels.load().backward(
-            self.vals, seed, _I(p.output_slots[output]), grads, g_inputs, self._wflat, p.ins, p.konst, p.d_int,
-            p.dense_slots, p.w_index, p.b_index, p.needs_grad, p.shared_slots, p.shared_params,
-            p.grad_input_slots, _I(self._block(n)))
+        block = self._block(n)
+        kernels.run(
+            "backward", -(-n // block), self.vals, seed, _I(p.output_slots[output]), grads, g_inputs, self._wflat,
+            p.ins, p.konst, p.d_int, p.dense_slots, p.w_index, p.b_index, p.needs_grad, p.shared_slots,
+            p.shared_params, p.grad_input_slots, _I(block))
         self.grads = grads
         self.input_gradients = g_inputs if self.input_grads else None
         return grads
