@@ -1,0 +1,99 @@
+"""The teaching tour runs headless, writes real pictures, and prints what it claims."""
+
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def run_demo(*args, timeout=600):
+    done = subprocess.run([sys.executable, str(ROOT / "demo.py"), *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout, env={**os.environ, "MPLBACKEND": "Agg"})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def tour(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tour")
+    return out, run_demo("--quick", "--out", str(out))
+
+
+def test_every_section_ran(tour):
+    _, text = tour
+    for number in range(1, 7):
+        assert f"== {number}. " in text
+    assert "Done." in text
+
+
+@pytest.mark.parametrize("name", [
+    "neuron.png", "perceptron_xor.png", "xor_loss.png", "xor_boundary.png", "activation_relu.png",
+    "activation_sigmoid.png", "activation_tanh.png", "moons_loss.png", "moons_boundary.png",
+])
+def test_pngs_are_real_images(tour, name):
+    out, _ = tour
+    data = (out / name).read_bytes()
+    assert data.startswith(PNG)
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert 100 <= width <= 6000 and 100 <= height <= 6000
+
+
+def test_svg_and_gif(tour):
+    out, _ = tour
+    svg = ET.parse(out / "neuron.svg").getroot()
+    texts = " ".join(t.text or "" for t in svg.iter() if t.tag.endswith("text"))
+    for label in ("x1", "w1", "x2", "w2", "b", "n", "y", "tanh"):
+        assert label in texts
+    gif = (out / "neuron_backprop.gif").read_bytes()
+    assert gif[:6] in (b"GIF87a", b"GIF89a")
+    assert len(list((out / "neuron_backprop_frames").glob("step*.png"))) == 5
+
+
+def test_printed_numbers_are_what_the_sections_claim(tour):
+    _, text = tour
+    assert "AND: accuracy 1.00" in text and "OR: accuracy 1.00" in text
+    xor_best = float(re.search(r"XOR: accuracy [\d.]+ after 20 epochs \(best ([\d.]+)\)", text).group(1))
+    assert xor_best < 1.0  # a perceptron can never separate XOR
+    assert "accuracy 1.00" in text.split("An MLP learns XOR ==")[1].split("\n==")[0]
+    assert "[0, 1, 1, 0]" in text
+    adam = text.split("with adam")[1]
+    assert float(re.search(r"accuracy ([\d.]+)", adam).group(1)) >= 0.97
+    assert re.search(r"numba path [\d.]+ ms \(\d+x faster\)", text)
+    assert "dy/dx1 = -1.5" in text and "dy/dx2 = 0.5" in text  # the neuron's grads, by hand: w * (1 - y^2)
+
+
+def test_list_and_unknown_sections():
+    listing = run_demo("--list")
+    assert listing.split()[0] == "neuron" and "moons" in listing
+    done = subprocess.run([sys.executable, str(ROOT / "demo.py"), "nonsense"], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+    assert done.returncode != 0 and "unknown section nonsense" in done.stderr
+
+
+def test_no_render_skips_diagrams_and_says_so(tmp_path):
+    text = run_demo("neuron", "--no-render", "--out", str(tmp_path))
+    assert "skipped neuron.svg, neuron.png" in text and not (tmp_path / "neuron.png").exists()
+
+
+def test_without_a_graphviz_engine_the_tour_still_runs(tmp_path, monkeypatch, capsys):
+    sys.path.insert(0, str(ROOT))
+    try:
+        import demo
+        import viz
+
+        def no_engine(engine=None):
+            raise viz.EngineNotFoundError("no dot on PATH (test)")
+
+        monkeypatch.setattr(viz, "find_engine", no_engine)
+        assert demo.main(["neuron", "backprop", "--out", str(tmp_path)]) == 0
+    finally:
+        sys.path.remove(str(ROOT))
+    text = capsys.readouterr().out
+    assert "no Graphviz engine" in text and "skipped neuron_backprop.gif" in text
