@@ -174,6 +174,12 @@ class BackpropStepper:
             return f"(no steps taken yet: {len(self)} to go; call run() or step())"
         return steps_table(self.history())
 
+    def to_html(self, path, **options):
+        """Write this backprop as a self-contained HTML page to step through in a browser; see viz.to_html."""
+        from viz.html import to_html
+
+        return to_html(self, path, **options)
+
     # -- internals ------------------------------------------------------------
     def _start(self):
         """Begin the pass as backward() does: save grads, zero non-leaf grads, seed the root."""

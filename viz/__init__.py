@@ -15,6 +15,7 @@ and `plot_loss`, `plot_activation`, `plot_decision_boundary` draw with matplotli
 from .boundary import plot_decision_boundary
 from .engine import Diagram, EngineNotFoundError, RenderError, draw, find_engine, render
 from .graph import to_dot
+from .html import to_html
 from .plots import plot_activation, plot_loss
 from .steps import StepFrames, render_steps
 

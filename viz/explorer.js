@@ -1,0 +1,252 @@
+// The backprop explorer: shows, one at a time, the states gradwalk computed and embedded as JSON.
+// No arithmetic happens here: every number, heading and explanation comes from the Python stepper.
+(function () {
+  "use strict";
+  const data = JSON.parse(document.getElementById("steps").textContent);
+  const frames = data.frames;
+  const last = frames.length - 1;
+  const byId = (id) => document.getElementById(id);
+  const svg = byId("graph").querySelector("svg");
+  const buttons = { reset: byId("reset"), back: byId("back"), play: byId("play"), next: byId("next") };
+  const status = byId("status");
+  const explanation = byId("explanation");
+  const bar = byId("progress").firstElementChild;
+  const PLAY = "\u25B6\uFE0E Play";
+  const PAUSE = "\u275A\u275A Pause";
+
+  // Graphviz gives every drawn node and edge a <g> whose <title> is its DOT name.
+  const byName = new Map();
+  for (const g of svg.querySelectorAll("g.node, g.edge")) {
+    const title = g.querySelector("title");
+    if (title) byName.set(title.textContent, g);
+  }
+
+  // Graphviz places table text by its start; anchoring it at the cell's middle keeps a new number centred.
+  function centre(text) {
+    const x = parseFloat(text.getAttribute("x"));
+    const cell = text.previousElementSibling;
+    let middle = x + text.getComputedTextLength() / 2;
+    if (cell && cell.tagName === "polygon") {
+      const xs = cell.getAttribute("points").trim().split(/\s+/).map((point) => parseFloat(point));
+      const left = Math.min(...xs);
+      const right = Math.max(...xs);
+      if (left <= x && x <= right) middle = (left + right) / 2;
+    }
+    text.setAttribute("x", middle.toFixed(2));
+    text.setAttribute("text-anchor", "middle");
+  }
+
+  const nodes = data.nodes.map((node) => {
+    const box = byName.get(node.box);
+    const texts = box.querySelectorAll("text");
+    const result = node.result_edge ? byId(node.result_edge) : null;
+    const op = result ? byName.get(result.querySelector("title").textContent.split("->")[0]) : null;
+    const edges = node.edges.concat(node.result_edge ? [node.result_edge] : []).map(byId).filter(Boolean);
+    const record = { box, op, edges, name: node.name, data: node.data, value: node.value,
+                     grad: texts[texts.length - 1], shown: texts[texts.length - 2], title: box.querySelector("title") };
+    centre(record.grad);
+    centre(record.shown);
+    return record;
+  });
+  for (const node of nodes) {  // DOT names make poor tooltips: ops and edges get none, boxes their numbers
+    for (const part of [node.op, ...node.edges]) {
+      const title = part && part.querySelector("title");
+      if (title) title.textContent = "";
+    }
+  }
+
+  // The grads of every node in every state, from the changes each state lists.
+  const states = [];
+  let grads = [];
+  for (const frame of frames) {
+    grads = grads.slice();
+    for (const [i, text, exact] of frame.grads) grads[i] = [text, exact];
+    states.push(grads);
+  }
+
+  // Zoom and pan: the view is a centre in graph units and a zoom over the fitted scale (1 shows everything).
+  const drawn = svg.viewBox.baseVal;
+  const fitted = { x: drawn.x, y: drawn.y, width: drawn.width, height: drawn.height };
+  const view = { x: fitted.x + fitted.width / 2, y: fitted.y + fitted.height / 2, zoom: 1 };
+  const MAX_ZOOM = 8;
+  const MARGIN = 20;  // the graph's padding (0.5rem each side), in pixels
+  let glide = null;
+
+  function scale(zoom) {
+    const size = svg.getBoundingClientRect();
+    return zoom * Math.min(size.width / fitted.width, size.height / fitted.height);
+  }
+
+  function look(x, y, zoom) {
+    zoom = Math.min(MAX_ZOOM, Math.max(1, zoom));
+    if (zoom === 1) {
+      x = fitted.x + fitted.width / 2;
+      y = fitted.y + fitted.height / 2;
+    }
+    x = Math.min(fitted.x + fitted.width, Math.max(fitted.x, x));
+    y = Math.min(fitted.y + fitted.height, Math.max(fitted.y, y));
+    Object.assign(view, { x, y, zoom });
+    const size = svg.getBoundingClientRect();
+    const s = scale(zoom);
+    if (!(s > 0)) return;  // not laid out (hidden): keep the viewBox
+    const width = size.width / s;
+    const height = size.height / s;
+    svg.setAttribute("viewBox", [x - width / 2, y - height / 2, width, height].map((v) => v.toFixed(2)).join(" "));
+  }
+
+  function glideTo(x, y) {  // a quarter-second move, so the audience sees where the step went
+    cancelAnimationFrame(glide);
+    const from = { x: view.x, y: view.y };
+    const start = performance.now();
+    const frame = (now) => {
+      const t = Math.min(1, (now - start) / 250);
+      const ease = t * (2 - t);
+      look(from.x + (x - from.x) * ease, from.y + (y - from.y) * ease, view.zoom);
+      if (t < 1) glide = requestAnimationFrame(frame);
+    };
+    glide = requestAnimationFrame(frame);
+  }
+
+  function centreOf(elements) {  // of the elements' joint bounding box, in the SVG's units
+    const boxes = elements.map((element) => element.getBBox());
+    const left = Math.min(...boxes.map((box) => box.x));
+    const top = Math.min(...boxes.map((box) => box.y));
+    const right = Math.max(...boxes.map((box) => box.x + box.width));
+    const bottom = Math.max(...boxes.map((box) => box.y + box.height));
+    const point = new DOMPoint((left + right) / 2, (top + bottom) / 2);
+    const shift = svg.querySelector("g.graph").transform.baseVal.consolidate();  // Graphviz translates its graph
+    return shift ? point.matrixTransform(shift.matrix) : point;
+  }
+
+  function zoomBy(factor, clientX, clientY) {
+    const size = svg.getBoundingClientRect();
+    const s = scale(view.zoom);
+    const px = clientX === undefined ? 0 : clientX - size.left - size.width / 2;
+    const py = clientY === undefined ? 0 : clientY - size.top - size.height / 2;
+    const x = view.x + px / s;  // the graph point under the cursor stays under it
+    const y = view.y + py / s;
+    const zoom = Math.min(MAX_ZOOM, Math.max(1, view.zoom * factor));
+    cancelAnimationFrame(glide);
+    look(x - px / scale(zoom), y - py / scale(zoom), zoom);
+  }
+
+  svg.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    zoomBy(event.deltaY < 0 ? 1.2 : 1 / 1.2, event.clientX, event.clientY);
+  }, { passive: false });
+  let drag = null;
+  svg.addEventListener("pointerdown", (event) => {
+    drag = { x: event.clientX, y: event.clientY, view: { ...view } };
+    svg.setPointerCapture(event.pointerId);
+  });
+  svg.addEventListener("pointermove", (event) => {
+    if (!drag || view.zoom === 1) return;
+    const s = scale(view.zoom);
+    cancelAnimationFrame(glide);
+    look(drag.view.x - (event.clientX - drag.x) / s, drag.view.y - (event.clientY - drag.y) / s, view.zoom);
+  });
+  svg.addEventListener("pointerup", () => { drag = null; });
+
+  let position = 0;
+  let timer = null;
+
+  // Every attribute a state touches is set from scratch, so a state looks the same however it was reached.
+  function show(k) {
+    position = k;
+    const frame = frames[k];
+    const updated = new Set(frame.updated);
+    nodes.forEach((node, i) => {
+      const pending = i >= frame.shown;
+      const active = i === frame.active;
+      const role = pending ? " pending" : active ? " active" : updated.has(i) ? " updated" : "";
+      node.box.setAttribute("class", "node" + role);
+      if (node.op) node.op.setAttribute("class", "node" + (pending ? " pending" : active ? " active" : ""));
+      for (const edge of node.edges) {
+        edge.setAttribute("class", "edge" + (pending ? " pending" : active ? " flowing " + frame.phase : ""));
+      }
+      const [text, exact] = states[k][i];
+      node.shown.textContent = pending ? "data ?" : node.data;
+      node.grad.textContent = text;
+      node.box.setAttribute("data-grad", exact);
+      node.title.textContent = pending ? node.name + ": not computed yet"
+        : node.name + ": data " + node.value + ", grad " + exact;
+    });
+    status.textContent = frame.heading;
+    explanation.replaceChildren(...frame.lines.map(([kind, line]) => {
+      const div = document.createElement("div");
+      div.className = "line " + kind;
+      div.textContent = line;
+      return div;
+    }));
+    bar.style.width = (last ? (100 * k) / last : 100) + "%";
+    buttons.reset.disabled = buttons.back.disabled = k === 0;
+    buttons.next.disabled = k === last;
+    document.body.setAttribute("data-position", String(k));
+    document.body.setAttribute("data-phase", frame.phase);
+    if (view.zoom > 1 && frame.active !== null) {  // zoomed in: follow the step
+      const active = nodes[frame.active];
+      const centre = centreOf([active.box, active.op, ...frame.updated.map((i) => nodes[i].box)].filter(Boolean));
+      glideTo(centre.x, centre.y);
+    }
+  }
+
+  function pause() {
+    clearInterval(timer);
+    timer = null;
+    buttons.play.textContent = PLAY;
+    buttons.play.setAttribute("aria-pressed", "false");
+  }
+
+  function tick() {
+    if (position < last) show(position + 1);
+    if (position === last) pause();
+  }
+
+  function play() {
+    if (position === last) show(0);
+    timer = setInterval(tick, data.seconds * 1000);
+    buttons.play.textContent = PAUSE;
+    buttons.play.setAttribute("aria-pressed", "true");
+    tick();
+  }
+
+  const actions = {
+    next: () => { pause(); if (position < last) show(position + 1); },
+    back: () => { pause(); if (position > 0) show(position - 1); },
+    play: () => (timer ? pause() : play()),
+    reset: () => { pause(); show(0); },
+    end: () => { pause(); show(last); },
+    zoomIn: () => zoomBy(1.25),
+    zoomOut: () => zoomBy(1 / 1.25),
+    fit: () => look(0, 0, 1),
+  };
+  for (const [name, button] of Object.entries(buttons)) button.addEventListener("click", actions[name]);
+  const keys = { ArrowRight: "next", ArrowLeft: "back", " ": "play", Home: "reset", End: "end",
+                 "+": "zoomIn", "=": "zoomIn", "-": "zoomOut", "0": "fit" };
+  document.addEventListener("keydown", (event) => {
+    const name = keys[event.key];
+    if (!name || event.altKey || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();  // also keeps Space from clicking a focused button a second time
+    if (!event.repeat || name !== "play") actions[name]();
+  });
+
+  // The explanation goes beside a tall graph and under a wide one, whichever lets the graph be larger.
+  // The graph's share is what it needs at that scale, up to 66% of the width or 62% of the height.
+  function layout() {
+    const main = document.querySelector("main");
+    const width = main.clientWidth - MARGIN;
+    const height = main.clientHeight - MARGIN;
+    const beside = Math.min((0.66 * width) / fitted.width, height / fitted.height);
+    const below = Math.min(width / fitted.width, (0.62 * height) / fitted.height);
+    const stacked = below > 1.15 * beside;
+    document.body.classList.toggle("stacked", stacked);
+    main.style.gridTemplateColumns = stacked ? "" : Math.ceil(beside * fitted.width + MARGIN) + "px minmax(0, 1fr)";
+    main.style.gridTemplateRows = stacked ? Math.ceil(below * fitted.height + MARGIN) + "px minmax(0, 1fr)" : "";
+    look(view.x, view.y, view.zoom);
+  }
+
+  window.addEventListener("resize", layout);
+  layout();
+  pause();
+  show(0);
+})();

@@ -1,0 +1,264 @@
+"""The backprop explorer: one self-contained HTML page that steps backprop through your own graph.
+
+`to_html(y, "backprop.html")` writes a page with the diagram of `y`, Next / Back /
+Play / Reset buttons (and the arrow keys, Space, Home), the current node and its
+edges highlighted, the grads in the diagram updated step by step, and the stepper's
+explanation of each step beside the graph. Every number on the page is computed
+here by the stepper and embedded as JSON; the page's script only shows it. The SVG,
+script and style are inlined, and a Content-Security-Policy forbids every request,
+so the file works from ``file://`` and never touches the network.
+
+User text (labels) is escaped for every context it lands in; in the JSON block,
+``<`` and ``>`` become ``\\u003c`` and ``\\u003e``, so a label cannot close the script:
+
+>>> script_json({"label": "</script>"})
+'{"label":"\\\\u003c/script\\\\u003e"}'
+"""
+
+import html
+import json
+import os
+import re
+from importlib import resources
+from dataclasses import replace
+from pathlib import Path
+
+from autograd import BackpropStepper, Value, forward_trace
+
+from .engine import DEFAULT_TIMEOUT, RenderError, find_engine, write_atomic
+from .graph import build, diagram_options, graph_nodes
+from .labels import format_number
+
+DEFAULT_SECONDS = 1.5  # how long Play shows each step
+FONT_SIZE = 14  # diagram text, in points: larger than viz's default so a projector shows it
+RANKSEP_TB = "0.3"  # inches between ranks top to bottom: an op's oval already separates its operands and result
+SCREEN = (1280, 720)  # the screen the layout is chosen for; the page itself fits any window
+_PAGE_SETS = ("collapse", "highlight", "show_grad")  # drawing options the page decides itself
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def to_html(root, path, *, forward=False, title=None, seconds_per_step=DEFAULT_SECONDS, engine=None,
+            timeout=DEFAULT_TIMEOUT, **options) -> Path:
+    """Write the backprop explorer of `root` (a Value or a BackpropStepper) to `path`, one HTML file; returns the path.
+
+    forward=True first steps through the forward pass, showing each value as it is
+    computed. Drawing options are those of `viz.to_dot` except collapse, highlight and
+    show_grad; without rankdir, the page gets whichever of 'TB' and 'LR' draws larger on
+    a 1280x720 screen. Every grad, and a stepper's position, are left as they were.
+    """
+    stepper = _stepper(root)
+    path = _check_path(path)
+    if not isinstance(forward, bool):
+        raise TypeError(f"forward must be True or False, got {forward!r}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {type(title).__name__}")
+    if isinstance(seconds_per_step, bool) or not isinstance(seconds_per_step, (int, float)) \
+            or not 0 < seconds_per_step <= 3600:
+        raise ValueError(f"seconds_per_step must be a positive number of seconds, got {seconds_per_step!r}")
+    taken = sorted(set(options) & set(_PAGE_SETS))
+    if taken:
+        raise TypeError(f"to_html sets {', '.join(taken)} itself; leave {'them' if len(taken) > 1 else 'it'} out")
+    rankdirs = [options["rankdir"]] if "rankdir" in options else ["TB", "LR"]
+    options = diagram_options(**{"rankdir": rankdirs[0], **options})
+    if len(stepper) == 0:
+        raise ValueError(f"root is a leaf ({stepper.names[stepper.root]}): backprop has no steps to show; "
+                         f"export the Value an expression made from it")
+    found = find_engine(engine)
+    position = stepper.position
+    stepper.reset()
+    try:  # the frames and the drawings need the grads as they were before backprop
+        nodes = graph_nodes(stepper.root)
+        number = lambda x: format_number(x, options.precision)  # noqa: E731
+        frames = _frames(stepper, nodes, number, forward)
+        width = _cell_width(max(len(text) for frame in frames for _, text, _ in frame["grads"]))
+        drawings = [build(stepper.root, replace(options, rankdir=rankdir), width) for rankdir in rankdirs]
+    finally:
+        stepper.reset()
+        for _ in range(position):
+            stepper.step()
+    drawing, svg = max(((d, _svg(d, found, timeout)) for d in drawings), key=lambda pair: _fit(pair[1]))
+    data = dict(seconds=seconds_per_step, frames=frames, nodes=[_node(n, stepper.names[n], drawing, number)
+                                                                for n in nodes])
+    title = title if title is not None else f"Backprop through {stepper.names[stepper.root]}"
+    page = _page(title, svg, script_json(data))
+    try:
+        return write_atomic(path, page.encode("utf-8"))
+    except PermissionError as error:
+        raise PermissionError(f"path {str(path)!r} is not writable ({error.strerror}); "
+                              f"choose a folder you can write to") from None
+
+
+def _stepper(root) -> BackpropStepper:
+    if isinstance(root, BackpropStepper):
+        return root
+    if isinstance(root, Value):
+        return root.backward_steps()
+    raise TypeError(f"root must be a Value or a BackpropStepper, got {type(root).__name__}")
+
+
+def _check_path(path) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path such as 'backprop.html', got {type(path).__name__}")
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"path {str(path)!r} is a folder; pass a file path such as 'backprop.html'")
+    return path
+
+
+def _cell_width(characters: int) -> int:
+    """Points for a grad cell holding `characters` of text (at most 0.6 em each), so no step's grad overflows it."""
+    return round(0.6 * characters * FONT_SIZE + 14)
+
+
+def _node(node, name, drawing, number) -> dict:
+    """What the page needs about one Value: its box and edges in the SVG, its name, its data as shown."""
+    edges = [drawing.operand_edges[(node, j)] for j in range(len(node.parents)) if (node, j) in drawing.operand_edges]
+    return dict(box=drawing.node_ids[node], result_edge=drawing.result_edges.get(node), edges=edges, name=name,
+                data=f"data {number(node.data)}", value=repr(node.data))
+
+
+def _frames(stepper, nodes, number, forward) -> list:
+    """Every state the page shows: the start, each forward row (if asked), each backprop step."""
+    index = {node: i for i, node in enumerate(nodes)}
+    size = len(nodes)
+    grads = [(number(n.grad), repr(n.grad)) for n in nodes]
+    frames = [_frame("start", "Before the forward pass" if forward else "Before backprop",
+                     _introduction(stepper, size, number, forward), None, [], 0 if forward else size,
+                     list(enumerate(grads)))]
+    if forward:
+        frames += [_frame("forward", f"Forward pass: value {i} of {size}", [("head", str(row))], index[row.node], [],
+                          i, []) for i, row in enumerate(forward_trace(stepper.root), 1)]
+    try:
+        for step in stepper:
+            now = [(number(n.grad), repr(n.grad)) for n in nodes]
+            changed = [(i, grad) for i, (grad, old) in enumerate(zip(now, grads)) if grad != old]
+            grads = now
+            heading = f"Backprop: step {step.number} of {step.total}" + (" (done)" if stepper.done else "")
+            frames.append(_frame("backward", heading, _explanation(step), index[step.node],
+                                 sorted({index[edge.parent] for edge in step.edges}), size, changed))
+    finally:
+        stepper.reset()
+    return frames
+
+
+def _frame(phase, heading, lines, active, updated, shown, grads) -> dict:
+    """One state of the page; `grads` lists (node index, (number, exact repr)) for the grads that changed."""
+    return dict(phase=phase, heading=heading, lines=lines, active=active, updated=updated, shown=shown,
+                grads=[(i, f"grad {text}", exact) for i, (text, exact) in grads])
+
+
+def _introduction(stepper, size, number, forward) -> list:
+    """The start page's text: what backprop (and the forward pass, if shown) will do."""
+    root = stepper.names[stepper.root]
+    seed = f"{root}.grad = {number(stepper.grad)}" + (f" (d{root}/d{root})" if stepper.grad == 1 else "")
+    backprop = (f"{len(stepper)} steps: each passes one node's gradient back to its parents, "
+                f"parent.grad += upstream * local derivative.")
+    lines = [f"Backprop from {root} takes {backprop}", f"It starts with {seed}."]
+    if forward:
+        lines = [f"Forward pass: {size} values, computed one at a time in the order they were made.",
+                 f"Then backprop from {root} in {backprop}", lines[1]]
+    return [("plain", line) for line in lines] + [("hint", "Press Next or \u2192.")]
+
+
+def _explanation(step) -> list:
+    """The stepper's explanation of `step` as (kind, line): a head line, then local and update lines per edge."""
+    lines = str(step).split("\n")
+    kinds = ["head"] + ["local", "update"] * len(step.edges)
+    return list(zip(kinds if len(kinds) == len(lines) else ["plain"] * len(lines), lines))
+
+
+def script_json(data) -> str:
+    """`data` as JSON that is safe inside an HTML <script> element (no '<', '>', '&' or line separators)."""
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    return re.sub("[<>&\u2028\u2029]", lambda match: _SCRIPT_ESCAPES[match.group()], text)
+
+
+def _svg(drawing, engine, timeout) -> str:
+    """The drawing as an SVG element for the page: larger text, and ranks closer when drawn top to bottom."""
+    drawing.dot.node_attr["fontsize"] = str(FONT_SIZE)
+    drawing.dot.edge_attr["fontsize"] = str(FONT_SIZE - 1)  # local derivatives, when shown
+    if drawing.dot.graph_attr.get("rankdir") == "TB":
+        drawing.dot.graph_attr["ranksep"] = RANKSEP_TB
+    return _inline_svg(engine.run(drawing.dot.source, "svg", (), timeout).decode("utf-8"))
+
+
+def _fit(svg: str) -> float:
+    """Pixels per point the page gives this SVG on a 1280x720 screen, beside or under the explanation."""
+    size = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', svg)
+    if size is None:
+        return 0.0
+    width, height = (max(float(v), 1.0) for v in size.groups())
+    room_width, room_height = SCREEN[0] - 20, SCREEN[1] - 82  # less the margins and the header
+    beside = min(0.66 * room_width / width, room_height / height)
+    below = min(room_width / width, 0.62 * room_height / height)
+    return max(beside, below)
+
+
+def _inline_svg(svg: str) -> str:
+    """The engine's SVG as an element to inline: no XML prolog, doctype or comments, sized by the page."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise RenderError("the Graphviz engine wrote no <svg> element; check the engine with viz.find_engine()")
+    svg = re.sub(r"<!--.*?-->", "", svg[start:], flags=re.S)
+    end = svg.index(">")
+    tag = re.sub(r'\s(?:width|height)="[^"]*"', "", svg[:end])
+    return f'{tag} role="img" aria-label="computation graph"{svg[end:]}'.strip()
+
+
+def _asset(name: str, closing: str) -> str:
+    """A packaged script or style, checked not to contain the tag that would end it early."""
+    text = resources.files("viz").joinpath(name).read_text(encoding="utf-8")
+    if closing in text.lower():
+        raise RuntimeError(f"viz/{name} contains {closing!r}, which would end its element in the page")
+    return text
+
+
+def _page(title: str, svg: str, data: str) -> str:
+    title = html.escape(title)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{_CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="gradwalk">
+<title>{title}</title>
+<style>
+{_asset("explorer.css", "</style")}</style>
+</head>
+<body>
+<header>
+<h1>{title}</h1>
+<nav class="controls" aria-label="backprop steps">
+<button id="reset" type="button" title="Reset (Home)">&#x21BA; Reset</button>
+<button id="back" type="button" title="Back (Left arrow)">&#x2190; Back</button>
+<button id="play" type="button" title="Play or pause (Space)">&#x25B6;&#xFE0E; Play</button>
+<button id="next" type="button" title="Next (Right arrow)">Next &#x2192;</button>
+</nav>
+</header>
+<main>
+<figure id="graph">
+{svg}
+</figure>
+<aside id="panel">
+<p id="status" aria-live="polite"></p>
+<div id="progress"><div></div></div>
+<div id="explanation"></div>
+<div id="help">
+<ul class="legend">
+<li class="forward"><span class="swatch active"></span> just computed</li>
+<li class="backward"><span class="swatch active"></span> passing its gradient back</li>
+<li class="backward"><span class="swatch updated"></span> grad just updated</li>
+</ul>
+<p class="keys"><kbd>&#x2192;</kbd> next <kbd>&#x2190;</kbd> back <kbd>Space</kbd> play <kbd>Home</kbd> reset
+<kbd>+</kbd> <kbd>&#x2212;</kbd> <kbd>0</kbd> zoom</p>
+</div>
+</aside>
+</main>
+<script type="application/json" id="steps">{data}</script>
+<script>
+{_asset("explorer.js", "</script")}</script>
+</body>
+</html>
+"""
