@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 
 .PHONY: demo test bench images clean
 
+# The pictures the README and docs/ show, regenerated from the tour (never edited by hand).
+IMAGES := neuron.svg neuron.png neuron_backprop.gif perceptron_xor.png xor_boundary.png \
+          moons_loss.png moons_boundary.png activation_tanh.png
+
 demo: $(VENV)/.installed-base
 	$(PY) demo.py $(ARGS)
 
@@ -33,6 +37,14 @@ $(VENV)/.installed-bench: pyproject.toml | $(PY)
 	# The peers measured beside gradwalk; exactly this torch spec (a CPU build on the local disk).
 	$(PY) -m pip install --quiet 'torch==2.13.0'
 	touch $@ $(VENV)/.installed-test $(VENV)/.installed-base
+
+images: $(VENV)/.installed-base
+	rm -rf out/images-build
+	$(PY) demo.py --out out/images-build
+	mkdir -p docs/images
+	cd out/images-build && cp $(IMAGES) ../../docs/images/
+	cp out/images-build/neuron_backprop_frames/step1.png docs/images/backprop_step1.png
+	cp out/images-build/neuron_backprop_frames/step5.png docs/images/backprop_step5.png
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis
