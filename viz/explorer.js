@@ -36,6 +36,23 @@
     text.setAttribute("text-anchor", "middle");
   }
 
+  // The frame a highlight colors is the table's outer border: the largest polygon (drawn first or last).
+  function markFrame(box) {
+    let frame = null;
+    let largest = -1;
+    for (const polygon of box.querySelectorAll("polygon")) {
+      const points = polygon.getAttribute("points").trim().split(/\s+/).map((p) => p.split(",").map(parseFloat));
+      const xs = points.map((p) => p[0]);
+      const ys = points.map((p) => p[1]);
+      const area = (Math.max(...xs) - Math.min(...xs)) * (Math.max(...ys) - Math.min(...ys));
+      if (area > largest || (area === largest && polygon.getAttribute("fill") === "none")) {
+        frame = polygon;
+        largest = area;
+      }
+    }
+    if (frame) frame.setAttribute("class", "frame");
+  }
+
   const nodes = data.nodes.map((node) => {
     const box = byName.get(node.box);
     const texts = box.querySelectorAll("text");
@@ -46,6 +63,8 @@
                      grad: texts[texts.length - 1], shown: texts[texts.length - 2], title: box.querySelector("title") };
     centre(record.grad);
     centre(record.shown);
+    record.grad.setAttribute("class", "grad");
+    markFrame(box);
     return record;
   });
   for (const node of nodes) {  // DOT names make poor tooltips: ops and edges get none, boxes their numbers
@@ -155,6 +174,7 @@
     position = k;
     const frame = frames[k];
     const updated = new Set(frame.updated);
+    const flowing = new Set(frame.edges);
     nodes.forEach((node, i) => {
       const pending = i >= frame.shown;
       const active = i === frame.active;
@@ -162,7 +182,8 @@
       node.box.setAttribute("class", "node" + role);
       if (node.op) node.op.setAttribute("class", "node" + (pending ? " pending" : active ? " active" : ""));
       for (const edge of node.edges) {
-        edge.setAttribute("class", "edge" + (pending ? " pending" : active ? " flowing " + frame.phase : ""));
+        const role = pending ? " pending" : flowing.has(edge.id) ? " flowing " + frame.phase : "";
+        edge.setAttribute("class", "edge" + role);
       }
       const [text, exact] = states[k][i];
       node.shown.textContent = pending ? "data ?" : node.data;
@@ -183,6 +204,8 @@
     buttons.next.disabled = k === last;
     document.body.setAttribute("data-position", String(k));
     document.body.setAttribute("data-phase", frame.phase);
+    const forward = frame.phase === "forward" || (frame.phase === "start" && last > 0 && frames[1].phase === "forward");
+    document.body.setAttribute("data-legend", forward ? "forward" : "backward");
     if (view.zoom > 1 && frame.active !== null) {  // zoomed in: follow the step
       const active = nodes[frame.active];
       const centre = centreOf([active.box, active.op, ...frame.updated.map((i) => nodes[i].box)].filter(Boolean));

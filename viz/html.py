@@ -19,8 +19,8 @@ import html
 import json
 import os
 import re
-from importlib import resources
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 
 from autograd import BackpropStepper, Value, forward_trace
@@ -49,21 +49,7 @@ def to_html(root, path, *, forward=False, title=None, seconds_per_step=DEFAULT_S
     """
     stepper = _stepper(root)
     path = _check_path(path)
-    if not isinstance(forward, bool):
-        raise TypeError(f"forward must be True or False, got {forward!r}")
-    if title is not None and not isinstance(title, str):
-        raise TypeError(f"title must be a string or None, got {type(title).__name__}")
-    if isinstance(seconds_per_step, bool) or not isinstance(seconds_per_step, (int, float)) \
-            or not 0 < seconds_per_step <= 3600:
-        raise ValueError(f"seconds_per_step must be a positive number of seconds, got {seconds_per_step!r}")
-    taken = sorted(set(options) & set(_PAGE_SETS))
-    if taken:
-        raise TypeError(f"to_html sets {', '.join(taken)} itself; leave {'them' if len(taken) > 1 else 'it'} out")
-    rankdirs = [options["rankdir"]] if "rankdir" in options else ["TB", "LR"]
-    options = diagram_options(**{"rankdir": rankdirs[0], **options})
-    if len(stepper) == 0:
-        raise ValueError(f"root is a leaf ({stepper.names[stepper.root]}): backprop has no steps to show; "
-                         f"export the Value an expression made from it")
+    rankdirs, options = _check_options(forward, title, seconds_per_step, options)
     found = find_engine(engine)
     position = stepper.position
     stepper.reset()
@@ -78,10 +64,12 @@ def to_html(root, path, *, forward=False, title=None, seconds_per_step=DEFAULT_S
         for _ in range(position):
             stepper.step()
     drawing, svg = max(((d, _svg(d, found, timeout)) for d in drawings), key=lambda pair: _fit(pair[1]))
-    data = dict(seconds=seconds_per_step, frames=frames, nodes=[_node(n, stepper.names[n], drawing, number)
-                                                                for n in nodes])
+    described = [_node(n, stepper.names[n], drawing, number) for n in nodes]
+    for frame in frames:  # the edges a step's gradient (or a forward value) flows along
+        active = described[frame["active"]] if frame["active"] is not None else dict(edges=[], result_edge=None)
+        frame["edges"] = active["edges"] + ([active["result_edge"]] if active["result_edge"] else [])
     title = title if title is not None else f"Backprop through {stepper.names[stepper.root]}"
-    page = _page(title, svg, script_json(data))
+    page = _page(title, svg, script_json(dict(seconds=seconds_per_step, frames=frames, nodes=described)))
     try:
         return write_atomic(path, page.encode("utf-8"))
     except PermissionError as error:
@@ -90,20 +78,43 @@ def to_html(root, path, *, forward=False, title=None, seconds_per_step=DEFAULT_S
 
 
 def _stepper(root) -> BackpropStepper:
+    """The stepper to export: `root` itself, or a new one for a Value that is not a leaf."""
     if isinstance(root, BackpropStepper):
-        return root
-    if isinstance(root, Value):
-        return root.backward_steps()
-    raise TypeError(f"root must be a Value or a BackpropStepper, got {type(root).__name__}")
+        stepper = root
+    elif isinstance(root, Value):
+        stepper = root.backward_steps()
+    else:
+        raise TypeError(f"root must be a Value or a BackpropStepper, got {type(root).__name__}")
+    if len(stepper) == 0:
+        raise ValueError(f"root is a leaf ({stepper.names[stepper.root]}): backprop has no steps to show; "
+                         f"export the Value an expression made from it")
+    return stepper
 
 
 def _check_path(path) -> Path:
+    """`path` as a Path, if it can name a file."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a file path such as 'backprop.html', got {type(path).__name__}")
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"path {str(path)!r} is a folder; pass a file path such as 'backprop.html'")
     return path
+
+
+def _check_options(forward, title, seconds_per_step, options) -> tuple:
+    """Check the page's arguments; return the rankdirs to try and the checked drawing Options."""
+    if not isinstance(forward, bool):
+        raise TypeError(f"forward must be True or False, got {forward!r}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {type(title).__name__}")
+    if isinstance(seconds_per_step, bool) or not isinstance(seconds_per_step, (int, float)) \
+            or not 0 < seconds_per_step <= 3600:
+        raise ValueError(f"seconds_per_step must be a positive number of seconds, got {seconds_per_step!r}")
+    taken = sorted(set(options) & set(_PAGE_SETS))
+    if taken:
+        raise TypeError(f"to_html sets {', '.join(taken)} itself; leave {'them' if len(taken) > 1 else 'it'} out")
+    rankdirs = [options["rankdir"]] if "rankdir" in options else ["TB", "LR"]
+    return rankdirs, diagram_options(**{"rankdir": rankdirs[0], **options})
 
 
 def _cell_width(characters: int) -> int:

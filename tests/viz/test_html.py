@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import struct
 import time
 
@@ -82,7 +83,11 @@ def test_the_embedded_grads_are_backwards_and_the_explanations_the_steppers(tmp_
     assert {names[i]: float(exact) for i, exact in final.items()} == expected_grads()
     stepper = y.backward_steps()
     explained = [[line for _, line in frame["lines"]] for frame in data["frames"][1:]]
-    assert explained == [str(step).split("\n") for step in stepper]
+    steps = list(stepper)
+    assert explained == [str(step).split("\n") for step in steps]
+    for frame, step in zip(data["frames"][1:], steps):  # one edge per operand (a*a has two) and the op's own
+        assert names[frame["active"]] == step.name and len(set(frame["edges"])) == len(step.edges) + 1
+        assert [names[i] for i in frame["updated"]] == sorted({e.parent_name for e in step.edges}, key=names.index)
 
 
 def test_forward_pass_first_shows_the_values_in_the_order_they_were_made(tmp_path, bundled):
@@ -240,11 +245,20 @@ def test_the_keyboard_steps_plays_and_resets(tmp_path, bundled, chromium):
         time.sleep(0.05)
     time.sleep(0.1)
     assert position(chromium) == steps and "Play" in chromium.evaluate("document.getElementById('play').textContent")
-    chromium.click("#play")  # Play at the end starts again; Space on the focused button only pauses
+    assert chromium.errors() == []
+
+
+def test_space_on_the_focused_play_button_toggles_once(tmp_path, bundled, chromium):
+    y, _ = graph()
+    assert open_page(chromium, viz.to_html(y, tmp_path / "focus.html", seconds_per_step=60, engine=bundled))
+    chromium.click("#play")  # Play takes a step at once, then one a minute
+    assert position(chromium) == 1 and chromium.evaluate("document.activeElement.id") == "play"
+    chromium.press(" ")  # a button would also click on Space; the page takes it as one play/pause
+    assert "Play" in chromium.evaluate("document.getElementById('play').textContent")
     chromium.press(" ")
-    stopped = position(chromium)
-    time.sleep(0.2)
-    assert position(chromium) == stopped < steps and chromium.errors() == []
+    assert "Pause" in chromium.evaluate("document.getElementById('play').textContent") and position(chromium) == 2
+    chromium.press("ArrowRight")  # stepping by hand stops playing
+    assert "Play" in chromium.evaluate("document.getElementById('play').textContent") and position(chromium) == 3
 
 
 def test_forward_pass_reveals_values_then_backprop_follows(tmp_path, bundled, chromium):
@@ -293,8 +307,27 @@ def test_readable_on_a_projector_at_1280_by_720(tmp_path, bundled, chromium):
         assert size >= 18, selector
         assert contrast(color, background) >= 7, selector  # WCAG AAA for body text
     inside = chromium.evaluate("""[...document.querySelectorAll("nav button, #graph svg, #panel")].every((e) => {
-      const r = e.getBoundingClientRect(); return r.left >= 0 && r.top >= 0 && r.right <= 1280 && r.bottom <= 720; })""")
+      const r = e.getBoundingClientRect();
+      return r.left >= 0 && r.top >= 0 && r.right <= 1280 && r.bottom <= 720; })""")
     assert inside
+
+
+@pytest.mark.parametrize("engine", ["graphviz-pure", "dot"])
+def test_the_active_frame_and_updated_grads_stand_out_with_either_engine(tmp_path, bundled, chromium, engine):
+    if engine == "dot" and shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed; graphviz-pure draws the table frame first, dot last")
+    y, _ = graph()
+    path = viz.to_html(y, tmp_path / "frame.html", engine=bundled if engine == "graphviz-pure" else "dot")
+    assert open_page(chromium, path)
+    chromium.press("ArrowRight")
+    looks = chromium.evaluate("""(() => {
+      const looks = (g) => { const frame = g.querySelector("polygon.frame"), grad = g.querySelector("text.grad");
+        return [getComputedStyle(frame).stroke, getComputedStyle(grad).fontWeight, frame.getBBox().width >=
+          Math.max(...[...g.querySelectorAll("polygon")].map((p) => p.getBBox().width))]; };
+      return [looks(document.querySelector("#graph g.node.active[data-grad]")),
+              looks(document.querySelector("#graph g.node.updated"))];
+    })()""")
+    assert looks == [["rgb(232, 89, 12)", "400", True], ["rgb(43, 138, 62)", "700", True]]
 
 
 def test_zoom_follows_the_step_and_zero_fits_again(tmp_path, bundled, chromium):
@@ -306,8 +339,9 @@ def test_zoom_follows_the_step_and_zero_fits_again(tmp_path, bundled, chromium):
     zoomed = [float(v) for v in chromium.evaluate("document.querySelector('#graph svg').getAttribute('viewBox')")
               .split()]
     assert zoomed[2] < float(fitted.split()[2]) / 1.5
-    box = chromium.evaluate("""(() => { const r = document.querySelector("#graph g.node.active").getBoundingClientRect(),
-      s = document.querySelector("#graph svg").getBoundingClientRect();
+    box = chromium.evaluate("""(() => {
+      const r = document.querySelector("#graph g.node.active[data-grad]").getBoundingClientRect();
+      const s = document.querySelector("#graph svg").getBoundingClientRect();
       return r.left >= s.left && r.right <= s.right && r.top >= s.top && r.bottom <= s.bottom; })()""")
     assert box  # the active node is in view
     chromium.press("0")
