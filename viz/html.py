@@ -45,7 +45,8 @@ def to_html(root, path, *, forward=False, title=None, seconds_per_step=DEFAULT_S
     forward=True first steps through the forward pass, showing each value as it is
     computed. Drawing options are those of `viz.to_dot` except collapse, highlight and
     show_grad; without rankdir, the page gets whichever of 'TB' and 'LR' draws larger on
-    a 1280x720 screen. Every grad, and a stepper's position, are left as they were.
+    a 1280x720 screen. The steps are taken (gradient hooks run) to record them, then
+    undone: every grad, and a stepper's position, are left as they were.
     """
     stepper = _stepper(root)
     path = _check_path(path)
