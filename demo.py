@@ -100,17 +100,16 @@ def show_backprop(tour):
         print("  " + str(step).replace("\n", "\n  "))
     print(f"  {len(steps)} steps; every grad now equals what y.backward() gives.")
     if not tour.render_graphs:
-        print("  (skipped neuron_backprop.gif: rendering is off)")
-    else:
-        y, _ = neuron()
-        frames = viz.render_steps(y, tour.path("neuron_backprop_frames"))
-        os.replace(frames.gif, tour.path("neuron_backprop.gif"))
-        print(f"  wrote {tour.path('neuron_backprop.gif')} ({len(frames)} frames; "
-              f"one picture per step in {tour.path('neuron_backprop_frames')})")
-    if hasattr(viz, "to_html"):
-        y, _ = neuron()
-        viz.to_html(y, tour.path("neuron_backprop.html"))
-        print(f"  wrote {tour.path('neuron_backprop.html')} (open it in a browser; arrow keys step)")
+        print("  (skipped neuron_backprop.gif and neuron_backprop.html: rendering is off)")
+        return
+    y, _ = neuron()
+    frames = viz.render_steps(y, tour.path("neuron_backprop_frames"))
+    os.replace(frames.gif, tour.path("neuron_backprop.gif"))
+    print(f"  wrote {tour.path('neuron_backprop.gif')} ({len(frames)} frames; "
+          f"one picture per step in {tour.path('neuron_backprop_frames')})")
+    viz.to_html(neuron()[0], tour.path("neuron_backprop.html"), forward=True)
+    print(f"  wrote {tour.path('neuron_backprop.html')} (open it in a browser: the forward pass, "
+          f"then backprop; arrow keys step)")
 
 
 @section("perceptron", "The perceptron: AND and OR yes, XOR never")

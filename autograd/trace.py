@@ -57,6 +57,11 @@ def expression(node, names: dict) -> str:
     return fill(op.expr, operands)
 
 
+def _wrt(name: str) -> str:
+    """A name as it reads after d: 'x', or '(x1*w1 + b)' when the label is itself a formula."""
+    return name if re.fullmatch(r"[\w.]+", name) else f"({name})"
+
+
 def _derivative_of(formula: str) -> str:
     """'d tanh(n)' for a function call or |n|, 'd(x * w)' for anything else."""
     if re.fullmatch(r"\w+\([^()]*\)|\|[^|]*\|", formula):
@@ -103,14 +108,14 @@ class Step:
         hooked = self.upstream_before_hooks
         lines = [
             f"Step {self.number}/{self.total}  {self.name} = {self.expression} = {format_number(self.value)}"
-            f"   upstream d{self.root_name}/d{self.name} = {format_number(self.upstream)}"
+            f"   upstream d{_wrt(self.root_name)}/d{_wrt(self.name)} = {format_number(self.upstream)}"
             + (f" (hooks replaced {format_number(hooked)})" if hooked is not None else "")
         ]
         g = _in_formula(self.upstream)
         repeated = len({id(e.parent) for e in self.edges}) < len(self.edges)
         for edge in self.edges:
             which = f" ({'first' if edge.operand == 'x' else 'second'} operand)" if repeated else ""
-            derivative = f"{_derivative_of(self.expression)}/d{edge.parent_name}{which}"
+            derivative = f"{_derivative_of(self.expression)}/d{_wrt(edge.parent_name)}{which}"
             lines.append(f"  local  {_equation(derivative, edge)}")
             lines.append(
                 f"  {edge.parent_name}.grad += {g} * {_in_formula(edge.local)}  ->  "
@@ -133,7 +138,7 @@ class Step:
     def _repr_html_(self):
         caption = html.escape(
             f"Step {self.number}/{self.total}: {self.name} = {self.expression}, "
-            f"upstream d{self.root_name}/d{self.name} = {format_number(self.upstream)}"
+            f"upstream d{_wrt(self.root_name)}/d{_wrt(self.name)} = {format_number(self.upstream)}"
         )
         rows = "".join(
             "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in (

@@ -54,6 +54,8 @@ def test_svg_and_gif(tour):
     gif = (out / "neuron_backprop.gif").read_bytes()
     assert gif[:6] in (b"GIF87a", b"GIF89a")
     assert len(list((out / "neuron_backprop_frames").glob("step*.png"))) == 5
+    page = (out / "neuron_backprop.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "http://" not in page.split("<svg")[0]
 
 
 def test_printed_numbers_are_what_the_sections_claim(tour):

@@ -21,5 +21,5 @@ from .steps import StepFrames, render_steps
 
 __all__ = [
     "to_dot", "render", "draw", "Diagram", "find_engine", "EngineNotFoundError", "RenderError",
-    "render_steps", "StepFrames", "plot_loss", "plot_activation", "plot_decision_boundary",
+    "render_steps", "StepFrames", "plot_loss", "plot_activation", "plot_decision_boundary", "to_html",
 ]
