@@ -19,8 +19,8 @@ def objective(w):
     return (w[0] * w[1] - 1) ** 2 + (w[2] - 3) ** 4 + w[3].tanh() * w[4] + (w[4] * 2 + w[0]) ** 2
 
 
-def run_ours(make_optimizer, make_scheduler=None):
-    params = [Value(x) for x in START]
+def train(params, read, make_optimizer, make_scheduler=None):
+    """STEPS optimizer steps on `objective` (Values or tensors alike); the final numbers."""
     optimizer = make_optimizer(params)
     scheduler = make_scheduler(optimizer) if make_scheduler else None
     for _ in range(STEPS):
@@ -29,20 +29,16 @@ def run_ours(make_optimizer, make_scheduler=None):
         optimizer.step()
         if scheduler:
             scheduler.step()
-    return [p.data for p in params]
+    return [read(p) for p in params]
+
+
+def run_ours(make_optimizer, make_scheduler=None):
+    return train([Value(x) for x in START], lambda p: p.data, make_optimizer, make_scheduler)
 
 
 def run_torch(make_optimizer, make_scheduler=None):
     params = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in START]
-    optimizer = make_optimizer(params)
-    scheduler = make_scheduler(optimizer) if make_scheduler else None
-    for _ in range(STEPS):
-        optimizer.zero_grad()
-        objective(params).backward()
-        optimizer.step()
-        if scheduler:
-            scheduler.step()
-    return [p.item() for p in params]
+    return train(params, lambda p: p.item(), make_optimizer, make_scheduler)
 
 
 def assert_close(ours, theirs):
