@@ -19,6 +19,7 @@ import sysconfig
 import tempfile
 import warnings
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 
 import graphviz
@@ -29,6 +30,7 @@ FORMATS = ("svg", "png", "pdf", "gv")  # gv: the DOT source itself, no engine ne
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
 DEFAULT_DPI = 144  # PNG pixels per inch: sharp on high-density screens and projectors
 DEFAULT_TIMEOUT = 60.0
+MAX_TIMEOUT = 86400.0  # a day: subprocess cannot wait forever (timeout=inf overflows inside selectors)
 INSTALL_HINT = ("install one: `pip install graphviz-pure` (Linux, macOS and Windows wheels), or Graphviz's dot "
                 "(`apt install graphviz`, `brew install graphviz`, `winget install graphviz`), or set "
                 f"{ENV_VAR} to the path of a dot executable")
@@ -190,6 +192,7 @@ def render(root_or_dot, path, format=None, *, engine=None, timeout=DEFAULT_TIMEO
     EngineNotFoundError says where it is and how to get an engine.
     """
     path, format = _target(path, format)
+    dpi, timeout = _check_dpi(dpi), _check_timeout(timeout)
     source = dot_source(root_or_dot, **options)
     if format == "gv":
         return write_atomic(path, source.encode("utf-8"))
@@ -199,20 +202,32 @@ def render(root_or_dot, path, format=None, *, engine=None, timeout=DEFAULT_TIMEO
         saved = write_atomic(path.with_suffix(".gv"), source.encode("utf-8"))
         raise EngineNotFoundError(f"{error}. The DOT source is saved in {saved}: render it with "
                                   f"`dot -T{format} {saved} -o {path}` once an engine is installed") from None
-    args = (f"-Gdpi={_check_dpi(dpi)}",) if format == "png" else ()
-    return write_atomic(path, found.run(source, format, args, _check_timeout(timeout)))
+    args = (f"-Gdpi={dpi}",) if format == "png" else ()
+    return write_atomic(path, found.run(source, format, args, timeout))
+
+
+def check_number(value, argument: str, low: float, high: float, expected: str, *, low_allowed=True) -> float:
+    """`value` as a float if it is a real number from `low` to `high`, else ValueError: `argument` must be `expected`."""
+    if (isinstance(value, bool) or not isinstance(value, Real) or not low <= value <= high
+            or (value == low and not low_allowed)):
+        raise ValueError(f"{argument} must be {expected}, got {value!r}")
+    return float(value)
+
+
+def check_seconds(value, argument: str, most: float) -> float:
+    """`value` as a float if it is a number of seconds above 0 and at most `most`, else ValueError naming `argument`."""
+    return check_number(value, argument, 0.0, most, f"a positive number of seconds, at most {most:g}",
+                        low_allowed=False)
 
 
 def _check_dpi(dpi) -> float:
-    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 1200:
-        raise ValueError(f"dpi must be a number of pixels per inch between 10 and 1200, got {dpi!r}")
-    return dpi
+    """`dpi` as a float if it is a number of pixels per inch from 10 to 1200, else ValueError naming it."""
+    return check_number(dpi, "dpi", 10, 1200, "a number of pixels per inch between 10 and 1200 (e.g. dpi=144)")
 
 
 def _check_timeout(timeout) -> float:
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    return timeout
+    """`timeout` as a float if it is a positive number of seconds, at most a day, else ValueError naming it."""
+    return check_seconds(timeout, "timeout", MAX_TIMEOUT)
 
 
 class Diagram:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from autograd import BackpropStepper, Value, forward_trace
 
-from .engine import DEFAULT_TIMEOUT, RenderError, find_engine, write_atomic
+from .engine import DEFAULT_TIMEOUT, RenderError, _check_timeout, check_seconds, find_engine, write_atomic
 from .graph import build, diagram_options, graph_nodes
 from .labels import format_number
 
@@ -51,6 +51,7 @@ def to_html(root, path, *, forward=False, title=None, seconds_per_step=DEFAULT_S
     stepper = _stepper(root)
     path = _check_path(path)
     rankdirs, options = _check_options(forward, title, seconds_per_step, options)
+    timeout = _check_timeout(timeout)
     found = find_engine(engine)
     position = stepper.position
     stepper.reset()
@@ -108,9 +109,7 @@ def _check_options(forward, title, seconds_per_step, options) -> tuple:
         raise TypeError(f"forward must be True or False, got {forward!r}")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a string or None, got {type(title).__name__}")
-    if isinstance(seconds_per_step, bool) or not isinstance(seconds_per_step, (int, float)) \
-            or not 0 < seconds_per_step <= 3600:
-        raise ValueError(f"seconds_per_step must be a positive number of seconds, got {seconds_per_step!r}")
+    check_seconds(seconds_per_step, "seconds_per_step", 3600)
     taken = sorted(set(options) & set(_PAGE_SETS))
     if taken:
         raise TypeError(f"to_html sets {', '.join(taken)} itself; leave {'them' if len(taken) > 1 else 'it'} out")

@@ -17,12 +17,13 @@ from pathlib import Path
 from autograd import Value
 
 from . import labels
-from .engine import DEFAULT_TIMEOUT, find_engine, write_atomic
+from .engine import DEFAULT_TIMEOUT, _check_dpi, _check_timeout, check_seconds, find_engine, write_atomic
 from .graph import build, diagram_options
 
 ACTIVE = "#f76707"  # the node whose gradient is passed back in this step
 UPDATED = "#2f9e44"  # the parents whose grads the step changed
 FRAME_DPI = 110
+MAX_SECONDS_PER_FRAME = 60.0  # a GIF stores delays in 1/100 s in 16 bits; the last frame shows twice as long
 _MONO_CHAR = 7.2  # width of a Courier character at 12 pt, in points
 _LINE = 15.0  # caption line height, in points
 _ONLY_FRAMES = ("collapse", "cluster", "highlight")
@@ -54,8 +55,8 @@ def render_steps(root, out_dir, *, format="png", gif=True, seconds_per_frame=1.5
         raise TypeError(f"render_steps sets {', '.join(taken)} itself; leave {'them' if len(taken) > 1 else 'it'} out")
     if format not in ("png", "svg"):
         raise ValueError(f"format must be 'png' or 'svg' (the frame files), got {format!r}")
-    if isinstance(seconds_per_frame, bool) or not isinstance(seconds_per_frame, (int, float)) or seconds_per_frame <= 0:
-        raise ValueError(f"seconds_per_frame must be a positive number, got {seconds_per_frame!r}")
+    check_seconds(seconds_per_frame, "seconds_per_frame", MAX_SECONDS_PER_FRAME)
+    dpi, timeout = _check_dpi(dpi), _check_timeout(timeout)
     options = diagram_options(**{"show_local_derivatives": True, **options})
     out_dir = _folder(out_dir)
     found = find_engine(engine)

@@ -95,6 +95,9 @@ def test_a_leaf_has_no_steps_to_draw(tmp_path, bundled):
     (dict(highlight={}), TypeError, "sets highlight itself"),
     (dict(format="pdf"), ValueError, "format must be 'png' or 'svg'"),
     (dict(seconds_per_frame=0), ValueError, "seconds_per_frame"),
+    (dict(seconds_per_frame=float("nan")), ValueError, "seconds_per_frame must be a positive number of seconds"),
+    (dict(dpi=-5), ValueError, "dpi must be a number of pixels per inch"),
+    (dict(timeout=float("inf")), ValueError, "timeout must be a positive number of seconds, at most"),
     (dict(precision=0), ValueError, "precision"),
 ])
 def test_misuse_names_the_argument(tmp_path, options, error, words):
