@@ -8,6 +8,7 @@
 """
 
 import importlib.util
+import sys
 from numbers import Integral
 
 import numpy as np
@@ -15,7 +16,10 @@ import numpy as np
 from autograd import Value, compile, no_grad
 
 from . import labels
-from .plots import _finish, pyplot
+from .engine import check_number
+from .plots import _finish, finite_span, pyplot
+
+MAX_FLOAT = sys.float_info.max
 
 CLASS_COLORS = ("#1c7ed6", "#f76707", "#2f9e44", "#ae3ec9", "#e03131", "#0c8599", "#f59f00", "#495057")
 
@@ -92,25 +96,44 @@ def _check_data(X, y):
 
 
 def _grid(X, resolution, padding):
+    """Grid coordinates (gx, gy) and their rows: `resolution` points per axis over X widened by `padding` a side."""
     if isinstance(resolution, bool) or not isinstance(resolution, Integral) or not 10 <= resolution <= 1000:
         raise ValueError(f"resolution must be a whole number of grid points per axis from 10 to 1000, "
                          f"got {resolution!r}")
+    padding = check_number(padding, "padding", 0.0, MAX_FLOAT, "a finite number >= 0 (the fraction of the "
+                           "data's width added on each side, e.g. padding=0.1)")
     low, high = X.min(axis=0), X.max(axis=0)
-    span = np.where(high > low, high - low, 1.0)
-    low, high = low - padding * span, high + padding * span
+    half = np.where(high > low, 0.0, 0.5 * np.maximum(1.0, np.abs(low)))  # a constant column still gets a width
+    with np.errstate(over="ignore", invalid="ignore"):
+        low, high = low - half, high + half
+        span = high - low
+        low, high = low - padding * span, high + padding * span
+    if not all(finite_span(a, b) for a, b in zip(low, high)):
+        raise ValueError(f"X widened by padding={padding:g} reaches beyond the largest float (X spans "
+                         f"{X.min():.3g} to {X.max():.3g}); rescale X (e.g. standardize its columns) or lower padding")
     gx, gy = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
     return gx, gy, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def _check_threshold(threshold):
+    """`threshold` as a float, or None when it is not given."""
+    if threshold is None:
+        return None
+    return check_number(threshold, "threshold", -MAX_FLOAT, MAX_FLOAT, "a finite number (the output above which "
+                        "the class is y=1, e.g. threshold=0.5 for a sigmoid output) or None")
 
 
 def _classify(model, points, classes, threshold, fast):
     """(predicted labels, outputs or None, the one-output threshold) for every row of `points`."""
     if not callable(model):
         if hasattr(model, "predict"):
+            _no_threshold(threshold, "returns class labels from predict()")
             return _predict(model, points), None, None
         raise TypeError(f"model must be callable on one sample (a list of 2 numbers, like nn.MLP) or have a "
                         f"predict(X) method, got {type(model).__name__}")
     outputs = model_outputs(model, points, fast)
     if outputs.shape[1] > 1:
+        _no_threshold(threshold, f"has {outputs.shape[1]} outputs (the largest wins)")
         return outputs.argmax(axis=1), outputs, None
     if len(classes) > 2:
         raise ValueError(f"y has {len(classes)} classes but the model has one output, which separates two; "
@@ -120,6 +143,13 @@ def _classify(model, points, classes, threshold, fast):
         threshold = 0.5 if activation == "sigmoid" else 0.0
     negative, positive = (classes[0], classes[-1]) if len(classes) == 2 else (0, 1)
     return np.where(outputs[:, 0] > threshold, positive, negative), outputs, threshold
+
+
+def _no_threshold(threshold, model_kind: str):
+    """Refuse a threshold for a model that has no single output to compare with it."""
+    if threshold is not None:
+        raise ValueError(f"threshold applies only to a model with one output, but this model {model_kind}; "
+                         f"leave threshold out")
 
 
 def _margins(outputs, threshold) -> list:
@@ -142,6 +172,7 @@ def plot_decision_boundary(model, X, y, path=None, *, resolution=150, threshold=
     (the argmax wins); or it has a predict(X) method returning class labels.
     """
     X, y = _check_data(X, y)
+    threshold = _check_threshold(threshold)
     gx, gy, grid = _grid(X, resolution, padding)
     classes = np.unique(y)
     predicted, outputs, threshold = _classify(model, np.vstack([grid, X]), classes, threshold, fast)

@@ -143,15 +143,7 @@ def _curve(axes, values, label, color):
 # -- activations ------------------------------------------------------------
 def activation_curve(name: str, xs, k=None):
     """(f(xs), f'(xs)) of the unary op `name`, both from the op table; NaN outside the op's domain."""
-    op = OPS.get(name)
-    if op is None or op.arity != 1:
-        unary = ", ".join(repr(n) for n, o in OPS.items() if o.arity == 1)
-        raise ValueError(f"name must be a one-operand op of the op table ({unary}), got {name!r}")
-    if k is None:
-        k = DEFAULT_CONSTANT.get(name, 0.0)
-    if isinstance(k, bool) or not isinstance(k, Real):
-        raise TypeError(f"k must be a number (the op's constant, e.g. the leaky_relu slope), got {k!r}")
-    k = float(k)
+    op, k = _unary(name), _constant(name, k)
     values, slopes = [], []
     for x in map(float, xs):
         if op.domain is not None and op.domain(x, 0.0, k) is not None:
@@ -164,15 +156,31 @@ def activation_curve(name: str, xs, k=None):
     return np.array(values), np.array(slopes)
 
 
+def _unary(name: str):
+    """The op table's entry for `name`, if it is a one-operand op."""
+    op = OPS.get(name)
+    if op is None or op.arity != 1:
+        unary = ", ".join(repr(n) for n, o in OPS.items() if o.arity == 1)
+        raise ValueError(f"name must be a one-operand op of the op table ({unary}), got {name!r}")
+    return op
+
+
+def _constant(name: str, k) -> float:
+    """The op's constant: `k`, or the op's usual one (leaky_relu's slope 0.01, pow's 2) when k is None."""
+    if k is None:
+        return DEFAULT_CONSTANT.get(name, 0.0)
+    if isinstance(k, bool) or not isinstance(k, Real):
+        raise TypeError(f"k must be a number (the op's constant, e.g. the leaky_relu slope), got {k!r}")
+    return float(k)
+
+
 def plot_activation(name: str, path=None, k=None, x_range=(-4.0, 4.0)):
     """The op `name` (tanh, sigmoid, relu, leaky_relu, or any unary op) and its derivative, from the op table."""
-    if (not isinstance(x_range, (tuple, list)) or len(x_range) != 2
-            or not all(isinstance(v, Real) for v in x_range) or not x_range[0] < x_range[1]):
-        raise ValueError(f"x_range must be (low, high) with low < high, got {x_range!r}")
-    xs = np.linspace(float(x_range[0]), float(x_range[1]), 801)
+    op, k = _unary(name), _constant(name, k)
+    xs = np.linspace(*_check_x_range(x_range), 801)
     values, slopes = activation_curve(name, xs, k)
-    op = OPS[name]
-    constant = format_constant(DEFAULT_CONSTANT.get(name, 0.0) if k is None else float(k))
+    _check_drawable(op, k, x_range, xs, values)
+    constant = format_constant(k)
     plt = pyplot()
     figure, axes = plt.subplots(figsize=(6, 4))
     axes.axhline(0, color=labels.CELL_BORDER, linewidth=0.8)
@@ -185,6 +193,34 @@ def plot_activation(name: str, path=None, k=None, x_range=(-4.0, 4.0)):
     axes.grid(alpha=0.3)
     axes.legend()
     return _finish(figure, path)
+
+
+def finite_span(low, high) -> bool:
+    """True when low < high and both, and the width high - low, are finite: a grid between them can be drawn."""
+    low, high = float(low), float(high)  # Python floats overflow to inf without numpy's warning
+    return low < high and all(map(math.isfinite, (low, high, high - low)))
+
+
+def _check_x_range(x_range) -> tuple:
+    """(low, high) as floats, if x_range is a pair of finite numbers low < high with a finite width."""
+    if (not isinstance(x_range, (tuple, list)) or len(x_range) != 2
+            or not all(isinstance(v, Real) and not isinstance(v, bool) for v in x_range)
+            or not finite_span(*x_range)):
+        raise ValueError(f"x_range must be (low, high) with finite low < high and a finite width high - low, "
+                         f"such as (-4, 4); got {x_range!r}")
+    return float(x_range[0]), float(x_range[1])
+
+
+def _check_drawable(op, k, x_range, xs, values):
+    """ValueError naming x_range when the op has no finite value anywhere in it (outside its domain, overflow)."""
+    if np.isfinite(values).any():
+        return
+    outside = next((found for found in (op.domain(x, 0.0, k) for x in xs) if found), None) if op.domain else None
+    if outside:
+        raise ValueError(f"x_range={tuple(x_range)!r} lies outside the domain of {op.name} ({op.name}: "
+                         f"{outside[1]}); choose an x_range inside the domain")
+    raise ValueError(f"x_range={tuple(x_range)!r} has no finite value of {op.name} (infinite or NaN all over it); "
+                     f"choose an x_range where {op.name} is finite")
 
 
 def _break_jumps(values):

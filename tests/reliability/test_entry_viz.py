@@ -14,7 +14,7 @@ import pytest
 
 from autograd import Value
 from tests.reliability import tally
-from tests.reliability.helpers import bug, refuses
+from tests.reliability.helpers import refuses
 
 viz = pytest.importorskip("viz")
 from viz.engine import ENV_VAR, EngineNotFoundError, RenderError  # noqa: E402
@@ -166,15 +166,15 @@ PLOT_CASES = [
          "x_range"),
     case("activation x_range str", lambda: viz.plot_activation("tanh", x_range="ab"), ValueError, "x_range"),
     case("activation log over negatives", lambda: viz.plot_activation("log", x_range=(-3, -1)), ValueError,
-         "x_range", marks=bug("viz/plots.py plot_activation('log', x_range=(-3, -1)) (or sqrt over negatives): "
-                              "every point is outside the domain, and _visible_range takes np.percentile of an "
-                              "empty array: IndexError from inside numpy. Refuse an x_range with no point in the "
-                              "op's domain, naming x_range")),
+         "x_range"),
     case("activation x_range infinite", lambda: viz.plot_activation("tanh", x_range=(-math.inf, math.inf)),
-         ValueError, "x_range", marks=bug("viz/plots.py plot_activation accepts x_range=(-inf, inf) (and "
-                                          "(-1e308, 1e308), whose width overflows) and silently draws an empty "
-                                          "plot of NaN with numpy RuntimeWarnings; require finite bounds with "
-                                          "a finite width")),
+         ValueError, "x_range"),
+    case("activation x_range too wide", lambda: viz.plot_activation("tanh", x_range=(-1e308, 1e308)), ValueError,
+         "x_range"),
+    case("activation exp overflows everywhere", lambda: viz.plot_activation("exp", x_range=(1000, 2000)),
+         ValueError, "x_range"),
+    case("activation pow 0.5 over negatives", lambda: viz.plot_activation("pow", k=0.5, x_range=(-3, -1)),
+         ValueError, "x_range"),
     case("boundary model int", lambda: boundary(model=3), TypeError, "model"),
     case("boundary X 3 columns", lambda: boundary(X=np.zeros((4, 3))), ValueError, "X"),
     case("boundary X str", lambda: boundary(X="abcd"), (TypeError, ValueError), "X"),
@@ -185,18 +185,16 @@ PLOT_CASES = [
     case("boundary resolution 5000", lambda: boundary(resolution=5000), ValueError, "resolution"),
     case("boundary resolution 10.5", lambda: boundary(resolution=10.5), ValueError, "resolution"),
     case("boundary 3 classes 1 output", lambda: boundary(y=[0, 1, 2, 0]), ValueError, "classes"),
-    case("boundary padding nan", lambda: boundary(padding=math.nan), ValueError, "padding",
-         marks=bug("viz/boundary.py plot_decision_boundary: padding is never checked: nan or inf make NaN grid "
-                   "limits and matplotlib raises 'Axis limits cannot be NaN or Inf'; padding='a' fails in a numpy "
-                   "ufunc; X spanning +-1e308 overflows the same way. Check padding is a finite number >= 0 and "
-                   "the padded range is finite")),
-    case("boundary padding str", lambda: boundary(padding="a"), (TypeError, ValueError), "padding",
-         marks=bug("viz/boundary.py: padding not checked; see padding=nan")),
-    case("boundary X at 1e308", lambda: boundary(X=[[1e308, 1e308], [-1e308, -1e308]], y=[0, 1]), ValueError, "X",
-         marks=bug("viz/boundary.py: the padded grid of X spanning +-1e308 overflows to inf; see padding=nan")),
-    case("boundary threshold str", lambda: boundary(threshold="a"), (TypeError, ValueError), "threshold",
-         marks=bug("viz/boundary.py plot_decision_boundary: threshold is never checked; threshold='a' fails "
-                   "inside numpy (UFuncTypeError 'greater'); check it is a real number")),
+    case("boundary padding nan", lambda: boundary(padding=math.nan), ValueError, "padding"),
+    case("boundary padding str", lambda: boundary(padding="a"), (TypeError, ValueError), "padding"),
+    case("boundary X at 1e308", lambda: boundary(X=[[1e308, 1e308], [-1e308, -1e308]], y=[0, 1]), ValueError, "X"),
+    case("boundary padding inf", lambda: boundary(padding=math.inf), ValueError, "padding"),
+    case("boundary padding negative", lambda: boundary(padding=-0.5), ValueError, "padding"),
+    case("boundary padding overflows", lambda: boundary(padding=1e308), ValueError, "padding"),
+    case("boundary threshold nan", lambda: boundary(threshold=math.nan), ValueError, "threshold"),
+    case("boundary threshold with two outputs", lambda: boundary(model=lambda x: [x[0], x[1]], threshold=0.5),
+         ValueError, "threshold"),
+    case("boundary threshold str", lambda: boundary(threshold="a"), (TypeError, ValueError), "threshold"),
 ]
 
 try:

@@ -112,6 +112,17 @@ def test_kinks_show_as_steps_and_domains_as_gaps():
     assert np.isnan(values[:2]).all() and values[2] == 0.0
 
 
+def test_a_range_partly_outside_the_domain_draws_the_part_inside():
+    figure = viz.plot_activation("log", x_range=(-2, 3))
+    values = figure.axes[0].get_lines()[-2].get_ydata()
+    assert np.isnan(values).any() and np.isfinite(values).any()
+
+
+def test_a_range_wholly_outside_the_domain_names_the_domain():
+    with pytest.raises(ValueError, match=r"x_range=\(-3, -1\) lies outside the domain of sqrt .*x >= 0"):
+        viz.plot_activation("sqrt", x_range=(-3, -1))
+
+
 def test_leaky_relu_slope_is_its_constant():
     _, slopes = activation_curve("leaky_relu", np.array([-1.0, 1.0]), k=0.2)
     assert list(slopes) == [0.2, 1.0]
@@ -121,6 +132,8 @@ def test_leaky_relu_slope_is_its_constant():
     (dict(name="softmax"), ValueError, "one-operand op of the op table"),
     (dict(name="add"), ValueError, "one-operand op"),
     (dict(name="tanh", x_range=(2, 1)), ValueError, "x_range"),
+    (dict(name="tanh", x_range=(-math.inf, 0)), ValueError, "x_range must be .* finite"),
+    (dict(name="tanh", x_range=(-1e308, 1e308)), ValueError, "finite width"),
     (dict(name="leaky_relu", k="steep"), TypeError, "k must be a number"),
 ])
 def test_bad_activation_arguments(arguments, error, words):
@@ -196,6 +209,19 @@ def test_sigmoid_outputs_split_at_one_half():
     assert "accuracy 100%" in figure.axes[0].get_title()
 
 
+def test_a_constant_column_still_gets_an_area():
+    X = np.array([[-1.0, 5.0], [1.0, 5.0]])
+    figure = viz.plot_decision_boundary(lambda x: x[0], X, [0, 1], resolution=10, padding=0)
+    low, high = figure.axes[0].get_ylim()
+    assert low < 5.0 < high and "accuracy 100%" in figure.axes[0].get_title()
+
+
+def test_a_given_threshold_moves_the_boundary():
+    X = np.array([[-1.0, 0.0], [1.0, 0.0], [3.0, 0.0]])
+    figure = viz.plot_decision_boundary(lambda x: x[0], X, [0, 0, 1], resolution=10, threshold=2.0, fast=False)
+    assert "accuracy 100%" in figure.axes[0].get_title()
+
+
 @pytest.mark.parametrize("model, X, y, error, words", [
     (lambda x: x[0], [[1.0, 2.0, 3.0]], [0], ValueError, r"X must have shape \(samples, 2\)"),
     (lambda x: x[0], [[1.0, 2.0]], [0, 1], ValueError, "one numeric class label per row"),
@@ -203,10 +229,13 @@ def test_sigmoid_outputs_split_at_one_half():
     (lambda x: x[0], [[1.0, 2.0], [0.0, 0.0], [3.0, 3.0]], [0, 1, 2], ValueError, "one output, which separates two"),
     (42, [[1.0, 2.0]], [0], TypeError, "model must be callable"),
     (lambda x: "yes", [[1.0, 2.0]], [0], TypeError, "model must return a Value"),
+    (lambda x: x[0], [[1e308, 0.0], [-1e308, 1.0]], [0, 1], ValueError, "rescale X"),
+    (lambda x: [x[0], x[1]], [[1.0, 2.0], [0.0, 0.0]], [0, 1], ValueError, "threshold applies only"),
 ])
 def test_decision_boundary_misuse(model, X, y, error, words):
+    threshold = 0.5 if "threshold" in words else None
     with pytest.raises(error, match=words):
-        viz.plot_decision_boundary(model, X, y, resolution=10, fast=False)
+        viz.plot_decision_boundary(model, X, y, resolution=10, fast=False, threshold=threshold)
 
 
 def test_headless_without_a_chosen_backend_uses_agg():
