@@ -3,11 +3,11 @@
 Same programs on both engines, the garbage collector enabled as a user has it.
 """
 
-import gc
 import random
-import time
 
 import autograd
+
+from .timing import best_time
 
 N = 100_000
 REPEATS = 3
@@ -51,17 +51,11 @@ def chain(value_class, n):
 
 
 def timed(work):
-    """Best wall time of REPEATS runs of work() (which builds, runs backward, and drops the graph)."""
-    best = float("inf")
-    for _ in range(REPEATS):
-        gc.collect()
-        start = time.perf_counter()
-        try:
-            work()
-        except RecursionError:
-            return None
-        best = min(best, time.perf_counter() - start)
-    return best
+    """Best wall time of REPEATS runs of work() (which builds, runs backward, and drops the graph); None on RecursionError."""
+    try:
+        return best_time(work, REPEATS)
+    except RecursionError:
+        return None
 
 
 def main():

@@ -9,11 +9,10 @@ have no cycles, so its backend pauses the cyclic collector during a step; the
 "collector on" column shows the same step without that pause.
 """
 
-import gc
-import time
-
 import nn
 from nn.backends import ValueBackend
+
+from .timing import best_time
 
 STEPS = 3  # steps per timing, so freeing each graph is counted
 REPEATS = 3
@@ -59,20 +58,13 @@ def micrograd_stepper(X, y):
 
 
 def steps_per_second(step):
-    """Best of REPEATS timings of STEPS consecutive steps, as steps/s (None on RecursionError)."""
+    """Best of REPEATS timings of STEPS consecutive steps, as steps/s ("RecursionError" when it overflows)."""
     if step is None:
         return None
-    best = float("inf")
-    for _ in range(REPEATS):
-        gc.collect()
-        start = time.perf_counter()
-        try:
-            for _ in range(STEPS):
-                step()
-        except RecursionError:
-            return "RecursionError"
-        best = min(best, time.perf_counter() - start)
-    return STEPS / best
+    try:
+        return 1.0 / best_time(step, REPEATS, STEPS)
+    except RecursionError:
+        return "RecursionError"
 
 
 def main():

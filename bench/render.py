@@ -8,11 +8,12 @@ format. PNGs are drawn at viz's default 144 dpi.
 
 import random
 import shutil
-import time
 
 import viz
 from autograd import Value, topological_order
 from viz.engine import RenderError, _script_dirs, find_engine
+
+from .timing import best_time
 
 SIZES = (50, 500, 5000)
 REPEATS = 3
@@ -32,16 +33,6 @@ def random_graph(values: int, seed: int = 0) -> Value:
     root = nodes[-1]
     root.backward()
     return root
-
-
-def best(work, repeats):
-    """Shortest wall time of `repeats` calls of work(), in seconds."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def engines() -> dict:
@@ -72,14 +63,14 @@ def main(sizes=SIZES, repeats=REPEATS):
         values = len(topological_order(root))
         dot = viz.to_dot(root, max_nodes=10 * size)
         drawn = dot.source.count("shape=plain") + dot.source.count("shape=ellipse")
-        build = best(lambda: viz.to_dot(root, max_nodes=10 * size).source, repeats)
+        build = best_time(lambda: viz.to_dot(root, max_nodes=10 * size).source, repeats)
         cells = [f"{values:,}", f"{drawn:,}", _seconds(build)]
         rounds = repeats if size <= 500 else 1
         for engine in available.values():
             for fmt in ("svg", "png"):
                 args = ("-Gdpi=144",) if fmt == "png" else ()
                 try:
-                    cells.append(_seconds(best(lambda: engine.run(dot.source, fmt, args, TIMEOUT), rounds)))
+                    cells.append(_seconds(best_time(lambda: engine.run(dot.source, fmt, args, TIMEOUT), rounds)))
                 except RenderError as error:
                     cells.append(f"> {TIMEOUT:.0f} s" if "timeout" in str(error) else "failed")
         print("| " + " | ".join(cells) + " |")

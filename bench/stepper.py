@@ -5,25 +5,12 @@ bench/engine.py, and a deep chain), each built once; every timing starts from ze
 grads, and the stepper's final grads are checked == backward()'s.
 """
 
-import gc
-import time
-
 import autograd
 from bench.engine import build, chain, random_program
+from bench.timing import best_time
 
 REPEATS = 5
 SLOW_REPEATS = 2
-
-
-def best_time(work, repeats=REPEATS):
-    """Best wall time of `repeats` calls of work() (GC enabled, collected before each)."""
-    best = float("inf")
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def graphs():
@@ -58,8 +45,8 @@ def measure(root):
         raise AssertionError("the stepper's grads differ from backward()'s")
     finished = autograd.BackpropStepper(root).run()
     return len(order), len(finished), [
-        ("`backward(root)`", best_time(backward)),
-        ("`BackpropStepper(root).run()`", best_time(stepper_run)),
+        ("`backward(root)`", best_time(backward, REPEATS)),
+        ("`BackpropStepper(root).run()`", best_time(stepper_run, REPEATS)),
         ("`for step in BackpropStepper(root)`", best_time(stepper_next, SLOW_REPEATS)),
         ("`stepper.to_records()` after run()", best_time(finished.to_records, SLOW_REPEATS)),
     ]
