@@ -107,7 +107,7 @@ def to_dot(root, **options) -> graphviz.Digraph:
     max_nodes=400, collapse='neuron'|'layer' (one box per neuron or layer of an nn
     model), cluster='neuron'|'layer' (a framed group per neuron or layer).
     """
-    return build(root, diagram_options(**options)).dot
+    return build(root, diagram_options(**options), frames=False).dot
 
 
 def graph_nodes(root) -> list:
@@ -159,16 +159,23 @@ def _group_members(nodes, groups, roots) -> tuple:
     return members, {part: list(used) for part, used in outputs.items()}
 
 
-def build(root, options: Options, grad_width: int = 0, node_attrs=None, edge_attrs=None) -> Drawing:
-    """Build the Drawing of `root`; `node_attrs`/`edge_attrs` add attributes by DOT name or edge id."""
-    return _Builder(root, options, grad_width, node_attrs or {}, edge_attrs or {}).drawing()
+def build(root, options: Options, grad_width: int = 0, node_attrs=None, edge_attrs=None, frames=True) -> Drawing:
+    """Build the Drawing of `root`; `node_attrs`/`edge_attrs` add attributes by DOT name or edge id.
+
+    With `frames`, every box keeps a transparent frame that a highlight colors, so
+    highlighting never changes a box's size (steps and pages draw on one layout);
+    without, only highlighted boxes are framed and edges meet the other boxes' cells.
+    """
+    unframed = "transparent" if frames else None
+    return _Builder(root, options, grad_width, node_attrs or {}, edge_attrs or {}, unframed).drawing()
 
 
 class _Builder:
     """Collects one diagram's nodes (with the cluster each belongs to) and edges, then writes the Digraph."""
 
-    def __init__(self, root, options, grad_width, node_attrs, edge_attrs):
+    def __init__(self, root, options, grad_width, node_attrs, edge_attrs, unframed):
         self.nodes = graph_nodes(root)
+        self.unframed = unframed  # the frame color of a box that is not highlighted (None: no frame)
         self.options, self.grad_width = options, grad_width
         self.node_attrs, self.edge_attrs = node_attrs, edge_attrs
         self.groups = {}
@@ -209,7 +216,7 @@ class _Builder:
         """One box per collapsed neuron or layer."""
         members, outputs = _group_members(self.nodes, self.groups, self.roots)
         for part, name in self.group_ids.items():
-            color = next((self.highlight[n] for n in members[part] if n in self.highlight), "transparent")
+            color = next((self.highlight[n] for n in members[part] if n in self.highlight), self.unframed)
             cluster_part = scope_part(part, self.options.cluster) if self.options.cluster else None
             label = _group_label(part, members[part], outputs.get(part, []), self.number, self.options, color,
                                  cluster_part)
@@ -220,7 +227,7 @@ class _Builder:
         grad = self.number(node.grad) if self.options.show_grad else None
         fill_color = labels.LEAF_FILL if node.op_info is None else labels.NODE_FILL
         label = labels.value_label(self.names[node], not node.label, self.number(node.data), grad, fill_color,
-                                   self.highlight.get(node, "transparent"), self.grad_width)
+                                   self.highlight.get(node, self.unframed), self.grad_width)
         self.place(getattr(node, "scope", ""), self.node_ids[node], dict(shape="plain", label=label))
 
     def add_op(self, i: int, node) -> str:

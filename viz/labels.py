@@ -28,7 +28,7 @@ OP_BORDER = "#e0b000"
 GROUP_FILL = "#f3f0ff"
 CELL_BORDER = "#adb5bd"
 HIGHLIGHT = "#f03e3e"  # the default highlight color
-FRAME = 3  # width of the border a highlight colors (kept, transparent, on every node so sizes never change)
+FRAME = 3  # width of the border a highlight colors (transparent on every node when sizes must never change)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}(?:[0-9a-fA-F]{2})?|[a-zA-Z][a-zA-Z0-9]*")
@@ -63,14 +63,15 @@ def cell(text: str, fill: str, color: str = INK, width: int = 0, span: int = 1) 
     return f'<TD COLOR="{CELL_BORDER}" BGCOLOR="{fill}"{size}{columns}>{text}</TD>'
 
 
-def table(rows, frame_color: str = "transparent") -> str:
-    """An HTML-like label: rows of cells inside a frame that a highlight colors (transparent otherwise)."""
+def table(rows, frame_color=None) -> str:
+    """An HTML-like label: rows of cells, inside a frame of `frame_color` ('transparent' keeps its place) or none."""
     body = "".join(f"<TR>{''.join(cells)}</TR>" for cells in rows)
-    return (f'<<TABLE BORDER="{FRAME}" COLOR="{frame_color}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="5">'
-            f"{body}</TABLE>>")
+    frame = f'BORDER="{FRAME}" COLOR="{frame_color}"' if frame_color else 'BORDER="0"'
+    return f'<<TABLE {frame} CELLBORDER="1" CELLSPACING="0" CELLPADDING="5">{body}</TABLE>>'
 
 
-def value_label(name: str, automatic_name: bool, data: str, grad, fill: str, frame_color: str,
+
+def value_label(name: str, automatic_name: bool, data: str, grad, fill: str, frame_color,
                 grad_width: int = 0) -> str:
     """The label of a Value: name | data | grad (grad None leaves its cell out)."""
     cells = [cell(html_text(name), fill, MUTED if automatic_name else INK), cell(f"data {html_text(data)}", fill)]
@@ -79,7 +80,7 @@ def value_label(name: str, automatic_name: bool, data: str, grad, fill: str, fra
     return table([cells], frame_color)
 
 
-def group_label(name: str, size: str, data, grad, frame_color: str) -> str:
+def group_label(name: str, size: str, data, grad, frame_color) -> str:
     """The label of a collapsed neuron or layer: its name and size over its output's data | grad."""
     columns = 1 + (grad is not None) if data is not None else 1
     rows = [[cell(f'{html_text(name)}<BR/><FONT POINT-SIZE="10" COLOR="{MUTED}">{html_text(size)}</FONT>', GROUP_FILL,

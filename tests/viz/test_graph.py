@@ -111,6 +111,15 @@ def test_highlight_colors_the_frame_of_the_chosen_nodes():
     assert to_dot(o, highlight=[nodes["b"]]).source.count('BORDER="3" COLOR="#f03e3e"') == 1
 
 
+def test_only_highlighted_boxes_are_framed_unless_sizes_must_stay_fixed():
+    o, nodes = neuron()
+    source = to_dot(o, highlight=[nodes["n"]]).source
+    boxes = source.count("<TABLE")
+    assert source.count('BORDER="3"') == 1 and source.count('<TABLE BORDER="0"') == boxes - 1  # edges meet cells
+    fixed = build(o, diagram_options(highlight=[nodes["n"]])).dot.source
+    assert fixed.count('BORDER="3" COLOR="transparent"') == boxes - 1  # steps and pages keep every box's size
+
+
 @pytest.mark.parametrize("highlight, error, words", [
     ({"not a node": "red"}, ValueError, "not in the graph"),
     (5, TypeError, "highlight must be"),
