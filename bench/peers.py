@@ -181,49 +181,69 @@ def numpy_stepper(X, y, layers):
 # -- numba by hand ------------------------------------------------------------------------
 
 
-@numba.njit(fastmath=True, inline="always")
-def _dense(W, b, x, out, relu):
-    """out = W x + b, then ReLU if asked, written out as loops (numba's `@` needs SciPy's BLAS)."""
+@numba.njit(fastmath=True)
+def _dense_forward(W, b, H, out, relu):
+    """out[i, t] = (W H + b)[i, t] over a block of samples t (the inner, vectorised loop), then ReLU if asked."""
     for i in range(W.shape[0]):
-        acc = b[i]
-        for j in range(W.shape[1]):
-            acc += W[i, j] * x[j]
-        out[i] = max(acc, 0.0) if relu else acc
+        row = out[i]
+        row[:] = b[i]
+        for k in range(W.shape[1]):
+            w, h = W[i, k], H[k]
+            for t in range(len(row)):
+                row[t] += w * h[t]
+        if relu:
+            for t in range(len(row)):
+                row[t] = max(row[t], 0.0)
+
+
+@numba.njit(fastmath=True)
+def _dense_backward(W, D, H, gW, gb, D_in):
+    """Weight and bias grads of one layer from its output grads D; D_in = W^T D, masked where H is 0 (ReLU)."""
+    for i in range(W.shape[0]):
+        d = D[i]
+        gb[i] += d.sum()
+        for k in range(W.shape[1]):
+            h, acc = H[k], 0.0
+            for t in range(len(d)):
+                acc += d[t] * h[t]
+            gW[i, k] += acc
+    if D_in.shape[0]:
+        D_in[:] = 0.0
+        for i in range(W.shape[0]):
+            d = D[i]
+            for k in range(W.shape[1]):
+                w, row = W[i, k], D_in[k]
+                for t in range(len(d)):
+                    row[t] += w * d[t]
+        for k in range(D_in.shape[0]):
+            row, h = D_in[k], H[k]
+            for t in range(len(row)):
+                row[t] = row[t] if h[t] > 0.0 else 0.0
 
 
 @numba.njit(fastmath=True, parallel=True, cache=True)
-def _hinge_mlp3_grads(X, y, W1, b1, W2, b2, W3, b3, block):
-    """Gradients of mean hinge loss of a 2-hidden-layer ReLU MLP: one fused loop per sample, blocks in parallel."""
-    n, n_blocks = len(X), -(-len(X) // block)
-    sizes = (W1.size, b1.size, W2.size, b2.size, W3.size, b3.size)
-    G = np.zeros((n_blocks, sum(sizes)))
+def _hinge_mlp3_grads(XT, y, W1, b1, W2, b2, W3, b3, block):
+    """Mean hinge loss grads of a 2-hidden-layer ReLU MLP, samples in blocks (batch-inner), blocks in parallel."""
+    n = XT.shape[1]
+    n_blocks = -(-n // block)
+    G = np.zeros((n_blocks, W1.size + b1.size + W2.size + b2.size + W3.size + b3.size))
     for blk in numba.prange(n_blocks):
-        g1, gb1, g2, gb2 = np.zeros_like(W1), np.zeros_like(b1), np.zeros_like(W2), np.zeros_like(b2)
-        g3, gb3 = np.zeros_like(W3), np.zeros_like(b3)
-        h1, h2, d1, d2 = np.empty(len(b1)), np.empty(len(b2)), np.empty(len(b1)), np.empty(len(b2))
-        score = np.empty(1)
-        for s in range(blk * block, min(n, (blk + 1) * block)):
-            x = X[s]
-            _dense(W1, b1, x, h1, True)
-            _dense(W2, b2, h1, h2, True)
-            _dense(W3, b3, h2, score, False)
-            ds = -y[s] / n if 1.0 - y[s] * score[0] > 0.0 else 0.0
-            gb3[0] += ds
-            for i in range(len(h2)):
-                g3[0, i] += ds * h2[i]
-                d2[i] = ds * W3[0, i] if h2[i] > 0.0 else 0.0
-            d1[:] = 0.0
-            for i in range(len(h2)):
-                gb2[i] += d2[i]
-                for j in range(len(h1)):
-                    g2[i, j] += d2[i] * h1[j]
-                    d1[j] += W2[i, j] * d2[i]
-            for j in range(len(h1)):
-                d1[j] = d1[j] if h1[j] > 0.0 else 0.0
-                gb1[j] += d1[j]
-                for k in range(len(x)):
-                    g1[j, k] += d1[j] * x[k]
-        G[blk] = np.concatenate((g1.ravel(), gb1, g2.ravel(), gb2, g3.ravel(), gb3))
+        lo, hi = blk * block, min(n, (blk + 1) * block)
+        X, m = XT[:, lo:hi], hi - lo
+        H1, H2, S = np.empty((len(b1), m)), np.empty((len(b2), m)), np.empty((1, m))
+        _dense_forward(W1, b1, X, H1, True)
+        _dense_forward(W2, b2, H1, H2, True)
+        _dense_forward(W3, b3, H2, S, False)
+        D3 = np.empty_like(S)
+        for t in range(m):
+            D3[0, t] = -y[lo + t] / n if 1.0 - y[lo + t] * S[0, t] > 0.0 else 0.0
+        D2, D1, none = np.empty_like(H2), np.empty_like(H1), np.empty((0, m))
+        gW1, gb1, gW2, gb2 = np.zeros_like(W1), np.zeros_like(b1), np.zeros_like(W2), np.zeros_like(b2)
+        gW3, gb3 = np.zeros_like(W3), np.zeros_like(b3)
+        _dense_backward(W3, D3, H2, gW3, gb3, D2)
+        _dense_backward(W2, D2, H1, gW2, gb2, D1)
+        _dense_backward(W1, D1, X, gW1, gb1, none)
+        G[blk] = np.concatenate((gW1.ravel(), gb1, gW2.ravel(), gb2, gW3.ravel(), gb3))
     return G.sum(axis=0)
 
 
@@ -232,10 +252,11 @@ def numba_stepper(X, y, layers):
     if len(layers) != 3:
         return None
     params = [(W.copy(), b.copy()) for W, b in layers]
-    block = max(64, -(-len(X) // numba.get_num_threads()))
+    XT = np.ascontiguousarray(X.T)
+    block = min(256, max(64, -(-len(X) // numba.get_num_threads())))
 
     def step():
-        grads = _hinge_mlp3_grads(X, y, *(a for pair in params for a in pair), block)
+        grads = _hinge_mlp3_grads(XT, y, *(a for pair in params for a in pair), block)
         at = 0
         for W, b in params:
             for a in (W, b):
