@@ -147,7 +147,7 @@ def dot_source(root_or_dot, **options) -> str:
     """DOT text for a Value (or list of Values, drawn with `options`), a graphviz graph, a Diagram, or DOT text."""
     from autograd import Value
 
-    from .graph import to_dot
+    from .graph import model_hint, to_dot
 
     if isinstance(root_or_dot, Value) or (isinstance(root_or_dot, (list, tuple)) and root_or_dot):
         return to_dot(root_or_dot, **options).source
@@ -159,7 +159,7 @@ def dot_source(root_or_dot, **options) -> str:
     if isinstance(root_or_dot, str) and "graph" in root_or_dot and "{" in root_or_dot:
         return root_or_dot
     raise TypeError(f"root_or_dot must be a Value, a graphviz.Digraph, a Diagram or DOT source text, "
-                    f"got {type(root_or_dot).__name__} {str(root_or_dot)[:40]!r}")
+                    f"got {type(root_or_dot).__name__} {str(root_or_dot)[:40]!r}{model_hint(root_or_dot)}")
 
 
 def _target(path, format):
@@ -207,7 +207,7 @@ def render(root_or_dot, path, format=None, *, engine=None, timeout=DEFAULT_TIMEO
 
 
 def check_number(value, argument: str, low: float, high: float, expected: str, *, low_allowed=True) -> float:
-    """`value` as a float if it is a real number from `low` to `high`, else ValueError: `argument` must be `expected`."""
+    """`value` as a float if it is a real number from `low` to `high`, else ValueError naming `argument`."""
     if (isinstance(value, bool) or not isinstance(value, Real) or not low <= value <= high
             or (value == low and not low_allowed)):
         raise ValueError(f"{argument} must be {expected}, got {value!r}")

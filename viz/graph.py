@@ -110,11 +110,20 @@ def to_dot(root, **options) -> graphviz.Digraph:
     return build(root, diagram_options(**options), frames=False).dot
 
 
+def model_hint(root) -> str:
+    """For a model passed where a Value belongs: how to draw it instead ('' for anything else)."""
+    if callable(root) and hasattr(root, "parameters"):
+        return ("; a model is drawn through what it computes: call it on one sample x first and pass "
+                "the result, e.g. viz.draw(model(x), collapse='neuron')")
+    return ""
+
+
 def graph_nodes(root) -> list:
     """Every Value `root` (a Value or a list of Values) depends on, in creation order."""
     roots = [root] if isinstance(root, Value) else root
     if not isinstance(roots, (list, tuple)) or not roots or not all(isinstance(r, Value) for r in roots):
-        raise TypeError(f"root must be a Value or a non-empty list of Values, got {type(root).__name__}")
+        raise TypeError(f"root must be a Value or a non-empty list of Values, got {type(root).__name__}"
+                        f"{model_hint(root)}")
     seen = {}
     for each in roots:
         seen.update(dict.fromkeys(topological_order(each)))

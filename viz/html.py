@@ -26,7 +26,7 @@ from pathlib import Path
 from autograd import BackpropStepper, Value, forward_trace
 
 from .engine import DEFAULT_TIMEOUT, RenderError, _check_timeout, check_seconds, find_engine, write_atomic
-from .graph import build, diagram_options, graph_nodes
+from .graph import build, diagram_options, graph_nodes, model_hint
 from .labels import format_number
 
 DEFAULT_SECONDS = 1.5  # how long Play shows each step
@@ -86,7 +86,7 @@ def _stepper(root) -> BackpropStepper:
     elif isinstance(root, Value):
         stepper = root.backward_steps()
     else:
-        raise TypeError(f"root must be a Value or a BackpropStepper, got {type(root).__name__}")
+        raise TypeError(f"root must be a Value or a BackpropStepper, got {type(root).__name__}{model_hint(root)}")
     if len(stepper) == 0:
         raise ValueError(f"root is a leaf ({stepper.names[stepper.root]}): backprop has no steps to show; "
                          f"export the Value an expression made from it")

@@ -18,7 +18,7 @@ from autograd import Value
 
 from . import labels
 from .engine import DEFAULT_TIMEOUT, _check_dpi, _check_timeout, check_seconds, find_engine, write_atomic
-from .graph import build, diagram_options
+from .graph import build, diagram_options, model_hint
 
 ACTIVE = "#f76707"  # the node whose gradient is passed back in this step
 UPDATED = "#2f9e44"  # the parents whose grads the step changed
@@ -49,7 +49,7 @@ def render_steps(root, out_dir, *, format="png", gif=True, seconds_per_frame=1.5
     the frames set themselves. Every grad is left as it was before the call.
     """
     if not isinstance(root, Value):
-        raise TypeError(f"root must be a Value, got {type(root).__name__}")
+        raise TypeError(f"root must be a Value, got {type(root).__name__}{model_hint(root)}")
     taken = sorted(set(options) & set(_ONLY_FRAMES))
     if taken:
         raise TypeError(f"render_steps sets {', '.join(taken)} itself; leave {'them' if len(taken) > 1 else 'it'} out")

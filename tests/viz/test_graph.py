@@ -10,6 +10,7 @@ from autograd import OPS, Value, local_gradients
 from autograd.value import apply
 from tests.autograd.cases import SMOOTH_POINTS
 from tests.viz.conftest import neuron
+import viz
 from viz import to_dot
 from viz.graph import build, diagram_options, scope_part
 
@@ -109,6 +110,14 @@ def test_highlight_colors_the_frame_of_the_chosen_nodes():
     assert source.count('COLOR="#ff8800"') == 1 and source.count('BORDER="3" COLOR="blue"') == 1
     assert source.count('BORDER="3" COLOR="#f03e3e"') == 0
     assert to_dot(o, highlight=[nodes["b"]]).source.count('BORDER="3" COLOR="#f03e3e"') == 1
+
+
+def test_a_model_passed_as_root_is_told_to_call_it_first(tmp_path):
+    model = nn.MLP(2, [3, 1], seed=0)
+    for call in (lambda: to_dot(model), lambda: viz.draw(model), lambda: viz.render_steps(model, tmp_path),
+                 lambda: viz.to_html(model, tmp_path / "page.html")):
+        with pytest.raises(TypeError, match=r"got MLP.*call it on one sample x first.*model\(x\)"):
+            call()
 
 
 def test_only_highlighted_boxes_are_framed_unless_sizes_must_stay_fixed():
