@@ -18,6 +18,8 @@ test: $(VENV)/.installed-test
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider tests/autograd/test_tape.py
 
 bench: $(VENV)/.installed-bench
+	@# Graphviz's dot is timed beside the bundled engine when it can be installed; the rest runs without it.
+	-.ci/debian-packages graphviz:dot
 	$(PY) -m bench $(ARGS)
 
 $(PY):
