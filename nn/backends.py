@@ -22,6 +22,7 @@ import numpy as np
 from autograd import backward, no_grad
 
 from .losses import l2_penalty
+from .validate import check_choice
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,4 @@ BACKENDS = {"value": ValueBackend, "numba": NumbaBackend}
 
 def get_backend(name: str):
     """The backend class registered under `name`."""
-    if name not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {name!r}")
-    return BACKENDS[name]
+    return BACKENDS[check_choice(name, BACKENDS, "backend")]

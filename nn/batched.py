@@ -3,7 +3,7 @@
 The graph of one sample (placeholder inputs and targets -> model -> that sample's
 loss) is compiled with `autograd.compile`; every batch then runs through it in
 the numba kernels. The parameters live in an array while training (the
-optimizer's `update` works on arrays) and `sync()` writes them back into the
+optimizer's `checked_update` works on arrays) and `sync()` writes them back into the
 model's Values, so the model stays one object.
 
 Losses are written here per sample and without branches on the data, because a
@@ -130,12 +130,8 @@ class NumbaBackend:
         if self.penalty is not None:
             self.penalty.forward(None, params=self.values)
             grads += self.penalty.backward(reduction="sum")
-        if not np.isfinite(grads).all():
-            bad = self.params[int(np.argmax(~np.isfinite(grads)))]
-            raise FloatingPointError(f"gradient of parameter {bad.label or '(unlabelled)'} is "
-                                     f"{grads[self.params.index(bad)]!r}; try a smaller lr or check the data")
+        self.values = optimizer.checked_update(self.values, grads)
         self.grads = grads
-        self.values = optimizer.update(self.values, grads)
         return result
 
     def loss_and_grads(self, X, y) -> BatchResult:

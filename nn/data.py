@@ -4,7 +4,8 @@ Every generator returns ``(X, y)``: X a float array of shape (n, 2) and y an int
 array of shape (n,). Binary sets take ``labels=(negative, positive)``: ``(0, 1)``
 (the default, for sigmoid/bce losses) or ``(-1, 1)`` (for hinge loss and tanh
 outputs). Multi-class sets (blobs, spiral) label classes 0..K-1. Draws come from
-``numpy.random.default_rng(seed)`` (PCG64).
+``numpy.random.default_rng(seed)`` (PCG64). A set holds at most
+``nn.validate.MAX_SAMPLES`` (10**7) samples.
 
 >>> X, y = make_xor()
 >>> X.tolist(), y.tolist()
@@ -15,19 +16,16 @@ outputs). Multi-class sets (blobs, spiral) label classes 0..K-1. Draws come from
 
 import numpy as np
 
-from .module import check_count
-from .validate import check_range, check_samples
+from .validate import MAX_SAMPLES, check_count, check_pair, check_range, check_samples, check_seed
 
 
 def _check_labels_pair(labels) -> tuple:
-    try:
-        negative, positive = labels
-    except (TypeError, ValueError):
-        raise ValueError(f"labels must be a pair (negative, positive) such as (0, 1) or (-1, 1), got {labels!r}") from None
-    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (negative, positive)) \
-            or negative == positive:
-        raise ValueError(f"labels must be two different integers such as (0, 1) or (-1, 1), got {labels!r}")
+    negative, positive = check_pair(labels, "labels", (int, np.integer), "integers")
     return int(negative), int(positive)
+
+
+def _check_size(n) -> int:
+    return check_count(n, "n", MAX_SAMPLES)
 
 
 def _binary(y01: np.ndarray, labels) -> np.ndarray:
@@ -41,9 +39,9 @@ def _check_noise(noise) -> float:
 
 def make_moons(n: int = 100, noise: float = 0.1, seed=0, labels=(0, 1)):
     """Two interleaving half circles (the micrograd demo's data), shuffled, with Gaussian noise."""
-    n = check_count(n, "n")
+    n = _check_size(n)
     noise = _check_noise(noise)
-    rng = np.random.default_rng(seed)
+    rng = check_seed(seed)
     n_outer = n // 2
     n_inner = n - n_outer
     t_outer = np.linspace(0.0, np.pi, n_outer)
@@ -58,10 +56,10 @@ def make_moons(n: int = 100, noise: float = 0.1, seed=0, labels=(0, 1)):
 
 def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed=0, labels=(0, 1)):
     """A small circle (label positive) inside a big one (radius 1), shuffled, with Gaussian noise."""
-    n = check_count(n, "n")
+    n = _check_size(n)
     noise = _check_noise(noise)
     factor = check_range(factor, "factor", 0.0, 1.0)
-    rng = np.random.default_rng(seed)
+    rng = check_seed(seed)
     n_outer = n // 2
     n_inner = n - n_outer
     t_outer = np.linspace(0.0, 2 * np.pi, n_outer, endpoint=False)
@@ -76,10 +74,10 @@ def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed=0,
 
 def make_blobs(n: int = 100, centers: int = 3, std: float = 1.0, seed=0):
     """Gaussian clusters around `centers` random centres in [-10, 10]^2; labels 0..centers-1."""
-    n = check_count(n, "n")
-    centers = check_count(centers, "centers")
+    n = _check_size(n)
+    centers = check_count(centers, "centers", MAX_SAMPLES)
     std = check_range(std, "std", 0.0, np.inf)
-    rng = np.random.default_rng(seed)
+    rng = check_seed(seed)
     middle = rng.uniform(-10.0, 10.0, size=(centers, 2))
     y = np.arange(n, dtype=np.int64) % centers
     rng.shuffle(y)
@@ -89,12 +87,12 @@ def make_blobs(n: int = 100, centers: int = 3, std: float = 1.0, seed=0):
 
 def make_spiral(n: int = 150, classes: int = 3, noise: float = 0.2, seed=0):
     """`classes` interleaved spiral arms (the CS231n toy set), n points in all; labels 0..classes-1."""
-    n = check_count(n, "n")
+    n = _check_size(n)
     classes = check_count(classes, "classes")
     noise = _check_noise(noise)
-    rng = np.random.default_rng(seed)
+    rng = check_seed(seed)
     X, y = [], []
-    for k in range(classes):
+    for k in range(min(classes, n)):  # classes beyond the n-th get no points
         count = n // classes + (k < n % classes)
         radius = np.linspace(0.0, 1.0, count)
         theta = np.linspace(4.0 * k, 4.0 * (k + 1), count) + rng.normal(0.0, noise, size=count)
@@ -104,9 +102,9 @@ def make_spiral(n: int = 150, classes: int = 3, noise: float = 0.2, seed=0):
 
 
 def _truth_table(table, n, noise, seed, labels):
-    n = check_count(n, "n")
+    n = _check_size(n)
     noise = _check_noise(noise)
-    rng = np.random.default_rng(seed)
+    rng = check_seed(seed)
     corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     index = np.arange(n) % 4
     X = corners[index] + (rng.normal(0.0, noise, size=(n, 2)) if noise else 0.0)
@@ -149,7 +147,7 @@ def train_test_split(X, y, test_size: float = 0.25, seed=0):
     if test_size == 0.0 or n_test >= len(X):
         raise ValueError(f"test_size={test_size} leaves {len(X) - n_test} training and {n_test} test samples "
                          f"out of {len(X)}; both parts need at least one")
-    order = np.random.default_rng(seed).permutation(len(X))
+    order = check_seed(seed).permutation(len(X))
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 
@@ -167,7 +165,8 @@ def batches(X, y, batch_size=None, shuffle: bool = True, seed=0):
     X, y = _check_pair(X, y)
     n = len(X)
     size = n if batch_size is None else check_count(batch_size, "batch_size")
-    order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
+    rng = check_seed(seed)
+    order = rng.permutation(n) if shuffle else np.arange(n)
     for start in range(0, n, size):
         chosen = order[start:start + size]
         yield X[chosen], y[chosen]

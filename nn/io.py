@@ -12,6 +12,12 @@ still parses, such as one flipped digit, is caught. Files are written atomically
 (a temporary file in the same directory, then os.replace), so a crash never
 leaves half a file. Nothing is unpickled or executed on load.
 
+Reading is strict: a field this version does not know (in the document, in
+`model` or in `config`) is refused, since the format is versioned and a new field
+comes with a new version. A file larger than MAX_FILE_BYTES (1 GiB, more than any
+model under nn.validate.MAX_PARAMETERS takes) is refused before it is read whole,
+and the config's size is checked before the model is built.
+
 >>> import os, tempfile
 >>> from nn import MLP
 >>> model = MLP(2, [3, 1], seed=0)
@@ -23,10 +29,12 @@ True
 """
 
 import hashlib
+import inspect
 import json
 import math
 import os
 import tempfile
+from itertools import islice
 
 from .module import MLP, Layer, Module, Neuron
 from .perceptron import Perceptron
@@ -34,6 +42,15 @@ from .perceptron import Perceptron
 FORMAT = "gradwalk.model"
 VERSION = 1
 MODEL_TYPES = {cls.__name__: cls for cls in (MLP, Layer, Neuron, Perceptron)}
+DOCUMENT_FIELDS = ("format", "version", "checksum", "model")
+MODEL_FIELDS = ("type", "config", "parameters")
+# config holds the constructor arguments that config() returns: the positional ones but the seed
+CONFIG_FIELDS = {name: tuple(arg for arg, spec in inspect.signature(cls).parameters.items()
+                             if spec.kind is spec.POSITIONAL_OR_KEYWORD and arg != "seed")
+                 for name, cls in MODEL_TYPES.items()}
+# A saved parameter takes at most ~60 bytes ("L9999.N9999999.w9999999": -2.2250738585072014e-308),
+# so every model under nn.validate.MAX_PARAMETERS fits in a file of this size.
+MAX_FILE_BYTES = 2 ** 30
 
 
 class ModelFileError(ValueError):
@@ -82,19 +99,54 @@ def save(model: Module, path) -> None:
         raise
 
 
+class _BadNumber(ValueError):
+    """A number in the file that no float can hold."""
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _BadNumber(f"the number {text[:30]} is too large for a float")
+    return number
+
+
 def _reject_constant(name):
-    raise ValueError(f"{name} is not a number JSON allows")
+    raise _BadNumber(f"{name} is not a number JSON allows")
+
+
+def _read_text(path: str) -> str:
+    """The file's text, refusing files above MAX_FILE_BYTES before reading them whole."""
+    with open(path, "rb") as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ModelFileError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes (nn.io.MAX_FILE_BYTES), more than the "
+                             f"JSON of any model under the parameter cap; not a model saved by gradwalk")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ModelFileError(f"{path}: not a text file (not UTF-8); is it a model saved by gradwalk?") from None
+
+
+def _parse(path: str, text: str):
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except _BadNumber as error:
+        raise ModelFileError(f"{path}: not valid JSON for a model (a corrupted digit?): {error}") from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: JSON nested too deeply to be a model file") from None
+    except ValueError as error:
+        raise ModelFileError(f"{path}: not valid JSON (truncated or corrupted?): {error}") from None
+
+
+def _refuse_unknown(path: str, fields: dict, known, where: str) -> None:
+    unknown = list(islice((key for key in fields if key not in known), 5))
+    if unknown:
+        raise ModelFileError(f"{path}: unknown field(s) {unknown} in {where}; a version {VERSION} file holds only "
+                             f"{', '.join(map(repr, known))}")
 
 
 def _read_document(path: str) -> dict:
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    try:
-        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError:
-        raise ModelFileError(f"{path}: not a text file (not UTF-8); is it a model saved by gradwalk?") from None
-    except ValueError as error:
-        raise ModelFileError(f"{path}: not valid JSON (truncated or corrupted?): {error}") from None
+    document = _parse(path, _read_text(path))
     if not isinstance(document, dict) or "format" not in document:
         raise ModelFileError(f"{path}: not a gradwalk model file (no 'format' field)")
     if document["format"] != FORMAT:
@@ -105,40 +157,66 @@ def _read_document(path: str) -> dict:
     if version > VERSION:
         raise ModelFileError(f"{path}: written by a newer gradwalk (format version {version}); "
                              f"this one reads version {VERSION}: upgrade gradwalk")
+    _refuse_unknown(path, document, DOCUMENT_FIELDS, "the document")
     for key in ("checksum", "model"):
         if key not in document:
             raise ModelFileError(f"{path}: missing the {key!r} field")
     if not isinstance(document["model"], dict):
         raise ModelFileError(f"{path}: 'model' must be an object")
-    if document["checksum"] != checksum(document["model"]):
+    try:
+        matches = document["checksum"] == checksum(document["model"])
+    except (ValueError, RecursionError):
+        matches = False
+    if not matches:
         raise ModelFileError(f"{path}: checksum mismatch: the file was changed or corrupted after it was saved")
+    _refuse_unknown(path, document["model"], MODEL_FIELDS, "'model'")
     return document["model"]
+
+
+def _parameter_value(path: str, name: str, value) -> float:
+    """A weight from the file as a finite float, or ModelFileError."""
+    number = math.nan
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the largest float
+            pass
+    if not math.isfinite(number):
+        raise ModelFileError(f"{path}: parameter {name} must be a finite number, got {str(value)[:40]}")
+    return number
+
+
+def _build(path: str, payload: dict) -> Module:
+    """The model the payload's type and config describe (with placeholder weights), or ModelFileError."""
+    kind, config = payload.get("type"), payload.get("config")
+    if not isinstance(kind, str) or kind not in MODEL_TYPES:
+        raise ModelFileError(f"{path}: model type {kind!r} is not one of {', '.join(MODEL_TYPES)}")
+    if not isinstance(config, dict):
+        raise ModelFileError(f"{path}: 'config' must be an object")
+    _refuse_unknown(path, config, CONFIG_FIELDS[kind], f"the {kind} config")
+    try:
+        return MODEL_TYPES[kind](**config) if kind == "Perceptron" else MODEL_TYPES[kind](**config, seed=0)
+    except (TypeError, ValueError) as error:
+        raise ModelFileError(f"{path}: config does not describe a valid {kind}: {error}") from None
 
 
 def load(path) -> Module:
     """Read a model written by save(), checking format, version, checksum, architecture and weights."""
     path = os.fspath(path)
     payload = _read_document(path)
-    kind, config, parameters = payload.get("type"), payload.get("config"), payload.get("parameters")
-    if kind not in MODEL_TYPES:
-        raise ModelFileError(f"{path}: model type {kind!r} is not one of {', '.join(MODEL_TYPES)}")
-    if not isinstance(config, dict) or not isinstance(parameters, dict):
-        raise ModelFileError(f"{path}: 'config' and 'parameters' must be objects")
-    try:
-        model = MODEL_TYPES[kind](**config) if kind == "Perceptron" else MODEL_TYPES[kind](**config, seed=0)
-    except (TypeError, ValueError) as error:
-        raise ModelFileError(f"{path}: config does not describe a valid {kind}: {error}") from None
-    expected = [name for name, _ in model.named_parameters()]
-    missing = [name for name in expected if name not in parameters]
-    extra = [name for name in parameters if name not in set(expected)]
+    parameters = payload.get("parameters")
+    if not isinstance(parameters, dict):
+        raise ModelFileError(f"{path}: 'parameters' must be an object")
+    model = _build(path, payload)
+    named = model.named_parameters()
+    expected = {name for name, _ in named}
+    missing = [name for name, _ in named if name not in parameters]
+    extra = [name for name in parameters if name not in expected]
     if missing or extra:
-        raise ModelFileError(f"{path}: parameters do not match a {kind} with config {config}: "
-                             f"missing {missing[:5]}, unexpected {extra[:5]}")
-    for name, p in model.named_parameters():
-        value = parameters[name]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ModelFileError(f"{path}: parameter {name} must be a finite number, got {value!r}")
-        p.data = float(value)
+        raise ModelFileError(f"{path}: parameters do not match a {payload['type']} with config "
+                             f"{payload['config']}: missing {missing[:5]}, unexpected {extra[:5]}")
+    for name, p in named:
+        p.data = _parameter_value(path, name, parameters[name])
     return model
 
 

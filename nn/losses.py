@@ -17,7 +17,7 @@ import numpy as np
 
 from autograd import Value, name_scope
 
-from .validate import check_classes, check_labels
+from .validate import check_choice, check_classes, check_labels, check_numbers
 
 # binary_cross_entropy clamps probabilities into [EPSILON, 1 - EPSILON], so p = 0
 # or 1 gives a large finite loss (-log(1e-12) = 27.6) instead of infinity; where
@@ -34,14 +34,20 @@ def _as_value(x, argument: str, i: int) -> Value:
                     f"give one prediction per sample")
 
 
+def _listed(predictions, argument: str) -> list:
+    """`predictions` as a list (one Value becomes a list of one), or a clear error."""
+    if isinstance(predictions, Value):
+        return [predictions]
+    try:
+        return list(predictions)
+    except TypeError:
+        raise TypeError(f"{argument} must be a list with one prediction per sample, "
+                        f"got {type(predictions).__name__}") from None
+
+
 def _scalars(predictions, argument: str = "predictions") -> list:
     """One Value per sample, or a clear error (e.g. for K-output predictions)."""
-    if isinstance(predictions, Value):
-        predictions = [predictions]
-    try:
-        predictions = list(predictions)
-    except TypeError:
-        raise TypeError(f"{argument} must be a list with one Value per sample, got {type(predictions).__name__}") from None
+    predictions = _listed(predictions, argument)
     if not predictions:
         raise ValueError(f"{argument} is empty: give at least one sample")
     for i, p in enumerate(predictions):
@@ -93,16 +99,15 @@ def mse(predictions, targets) -> Value:
     outputs); targets have the same shape.
     """
     with name_scope("mse"):
-        if not isinstance(predictions, Value):
-            predictions = list(predictions)
-        if isinstance(predictions, list) and predictions and isinstance(predictions[0], (list, tuple)):
+        predictions = _listed(predictions, "predictions")
+        if predictions and isinstance(predictions[0], (list, tuple)):
             rows = _rows(predictions)
             flat = [p for row in rows for p in row]
-            goal = np.asarray(targets, dtype=np.float64)
+            goal = check_numbers(targets, "targets")
             if goal.shape != (len(rows), len(rows[0])):
                 raise ValueError(f"targets must have shape ({len(rows)}, {len(rows[0])}) like predictions, "
                                  f"got {goal.shape}")
-            goal = check_labels(goal.ravel(), len(flat), None, "targets")
+            goal = goal.ravel()
         else:
             flat = _scalars(predictions)
             goal = check_labels(targets, len(flat), None, "targets")
@@ -173,6 +178,8 @@ def softmax(logits) -> list:
     """
     with name_scope("softmax"):
         row = _rows([logits], "logits")[0]
+        if not row:
+            raise ValueError("logits is empty: give one score per class")
         shift = max(z.data for z in row)  # a constant: softmax(z - c) = softmax(z)
         exps = [(z - shift).exp() for z in row]
         total = exps[0]
@@ -221,10 +228,7 @@ def get_loss(loss):
     """A loss function from its name in LOSSES, or the function itself."""
     if callable(loss):
         return loss
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))} or a function "
-                         f"(predictions, targets) -> Value, got {loss!r}")
-    return LOSSES[loss]
+    return LOSSES[check_choice(loss, LOSSES, "loss", "a function (predictions, targets) -> Value")]
 
 
 __all__ = ["mse", "binary_cross_entropy", "bce_with_logits", "hinge", "softmax", "cross_entropy",

@@ -26,11 +26,18 @@ string naming the part that made it, with these exact formats:
   (``"mse"``, ``"hinge"``, ``"l2_penalty"``, ...).
 
 Scopes nest under any enclosing ``autograd.name_scope`` (joined with ``"."``).
+
+Sizes are checked before anything is built: a model may have at most
+``nn.validate.MAX_PARAMETERS`` (10**7) parameters and an MLP at most
+``nn.validate.MAX_LAYERS`` (10**4) layers.
 """
 
 import numpy as np
 
 from autograd import Value, name_scope
+
+from .validate import (MAX_LAYERS, MAX_PARAMETERS, check_choice, check_count, check_counts, check_parameter_count,
+                       check_seed)
 
 ACTIVATIONS = {
     "tanh": Value.tanh,
@@ -45,36 +52,49 @@ INITS = ("xavier", "he", "uniform")
 
 def check_activation(activation: str, argument: str = "activation") -> str:
     """Return `activation` if it names an entry of ACTIVATIONS, else raise naming the choices."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"{argument} must be one of {', '.join(map(repr, ACTIVATIONS))}, got {activation!r}")
-    return activation
+    return check_choice(activation, ACTIVATIONS, argument)
 
 
-def check_count(number, argument: str) -> int:
-    """Return `number` if it is a positive int, else raise naming `argument`."""
-    if isinstance(number, bool) or not isinstance(number, (int, np.integer)) or number < 1:
-        raise ValueError(f"{argument} must be a positive integer, got {number!r}")
-    return int(number)
+def weight_bound(init: str, nin: int, nout: int) -> float:
+    """The a of U(-a, a) for scheme `init` in a layer of nout neurons with nin inputs each.
+
+    * ``"xavier"`` (Glorot uniform): a = sqrt(6 / (nin + nout)); keeps the variance
+      of tanh/sigmoid activations steady from layer to layer.
+    * ``"he"`` (Kaiming uniform, ReLU gain): a = sqrt(6 / nin).
+    * ``"uniform"``: a = 1, as micrograd does.
+    """
+    check_choice(init, INITS, "init")
+    return {"xavier": (6.0 / (nin + nout)) ** 0.5, "he": (6.0 / nin) ** 0.5, "uniform": 1.0}[init]
 
 
 def initial_weights(init: str, nin: int, nout: int, rng) -> np.ndarray:
     """Draw a (nout, nin) weight matrix; every scheme is uniform, so PCG64 makes it platform-exact.
 
-    * ``"xavier"`` (Glorot uniform): U(-a, a), a = sqrt(6 / (nin + nout)); keeps
-      the variance of tanh/sigmoid activations steady from layer to layer.
-    * ``"he"`` (Kaiming uniform, ReLU gain): U(-a, a), a = sqrt(6 / nin).
-    * ``"uniform"``: U(-1, 1), as micrograd does.
-
     Biases always start at 0. Normal draws are avoided because they go through the
     platform's libm; uniform draws are exact integer arithmetic.
+
+    Row j is read from the generator's stream at offset j * nout * nin, and the
+    stream is left at offset nout * nout * nin: the layout gradwalk's seeds have
+    always produced. With PCG64 (what an int seed gives) the gaps are skipped by
+    advance() without drawing them; other bit generators cannot skip, so their
+    rows are drawn back to back.
 
     >>> initial_weights("uniform", 2, 1, np.random.default_rng(0)).round(3).tolist()
     [[0.274, -0.46]]
     """
-    if init not in INITS:
-        raise ValueError(f"init must be one of {', '.join(map(repr, INITS))}, got {init!r}")
-    bound = {"xavier": (6.0 / (nin + nout)) ** 0.5, "he": (6.0 / nin) ** 0.5, "uniform": 1.0}[init]
-    return rng.uniform(-bound, bound, size=(nout, nin))
+    return _weight_rows(init, nin, nout, rng, nout)
+
+
+def _weight_rows(init: str, nin: int, nout: int, rng, count: int) -> np.ndarray:
+    """The first `count` rows of initial_weights(init, nin, nout, rng)."""
+    bound = weight_bound(init, nin, nout)
+    skippable = isinstance(rng.bit_generator, (np.random.PCG64, np.random.PCG64DXSM))
+    rows = np.empty((count, nin))
+    for j in range(count):
+        rows[j] = rng.uniform(-bound, bound, size=nin)
+        if skippable:
+            rng.bit_generator.advance((nout - 1) * nin)  # each double is one 64-bit step of PCG64
+    return rows
 
 
 def _as_inputs(x, nin: int) -> list:
@@ -181,14 +201,28 @@ class Neuron(Module):
 
     def __init__(self, nin: int, activation: str = "tanh", init: str = "xavier", seed=None,
                  *, fan_out: int = 1, name: str = ""):
-        """`seed` is an int, None (fresh entropy) or a numpy Generator to draw from."""
-        self.nin = check_count(nin, "nin")
-        self.activation = check_activation(activation)
-        self.init = init
+        """`seed` is an int, None (fresh entropy) or a numpy Generator to draw from.
+
+        The weights are row 0 of initial_weights(init, nin, fan_out, rng): `fan_out`
+        is the width of the layer the neuron stands for, which sets the init's bound.
+        """
+        nin = check_count(nin, "nin", MAX_PARAMETERS - 1)
+        check_activation(activation)
+        row = _weight_rows(init, nin, check_count(fan_out, "fan_out"), check_seed(seed), 1)[0]
+        self._build(nin, activation, init, row, name)
+
+    @classmethod
+    def _from_row(cls, nin: int, activation: str, init: str, row: np.ndarray, name: str):
+        """A neuron with initial weights `row` (arguments already checked, as a Layer does)."""
+        neuron = cls.__new__(cls)
+        neuron._build(nin, activation, init, row, name)
+        return neuron
+
+    def _build(self, nin: int, activation: str, init: str, row: np.ndarray, name: str) -> None:
+        self.nin, self.activation, self.init = nin, activation, init
         self._apply = ACTIVATIONS[activation]
         prefix = f"{name}." if name else ""
-        row = initial_weights(init, self.nin, check_count(fan_out, "fan_out"), np.random.default_rng(seed))[0]
-        self.w = [Value(float(wi), label=f"{prefix}w{k}") for k, wi in enumerate(row)]
+        self.w = [Value(wi, label=f"{prefix}w{k}") for k, wi in enumerate(row.tolist())]
         self.b = Value(0.0, label=f"{prefix}b")
 
     def own_parameters(self) -> list:
@@ -215,16 +249,17 @@ class Layer(Module):
 
     def __init__(self, nin: int, nout: int, activation: str = "tanh", init: str = "xavier", seed=None,
                  *, name: str = ""):
-        """Neuron j is created (and later run) inside name_scope(f"neuron{j}")."""
+        """Neuron j is created (and later run) inside name_scope(f"neuron{j}"); it gets row j of the weights."""
         self.nin, self.nout = check_count(nin, "nin"), check_count(nout, "nout")
+        check_parameter_count(self.nout * (self.nin + 1), "nin and nout")
         self.activation = check_activation(activation)
         self.init = init
-        rng = np.random.default_rng(seed)
+        weights = initial_weights(init, self.nin, self.nout, check_seed(seed))
         prefix = f"{name}." if name else ""
         self.neurons = []
-        for j in range(self.nout):
+        for j, row in enumerate(weights):
             with name_scope(f"neuron{j}"):
-                self.neurons.append(Neuron(nin, activation, init, rng, fan_out=self.nout, name=f"{prefix}N{j}"))
+                self.neurons.append(Neuron._from_row(self.nin, activation, init, row, f"{prefix}N{j}"))
 
     def children(self) -> list:
         """('neuron0', Neuron), ('neuron1', Neuron), ..."""
@@ -263,14 +298,15 @@ class MLP(Module):
         self.nin = check_count(nin, "nin")
         if isinstance(sizes, (int, np.integer)) or not hasattr(sizes, "__iter__"):
             raise TypeError(f"sizes must be a list of layer widths such as [16, 16, 1], got {sizes!r}")
-        self.sizes = [check_count(s, "sizes entry") for s in sizes]
+        self.sizes = check_counts(sizes, "sizes", MAX_LAYERS)
         if not self.sizes:
             raise ValueError("sizes must list at least one layer, e.g. [1] for a single output neuron")
+        widths = [self.nin] + self.sizes
+        check_parameter_count(sum(nout * (nin + 1) for nin, nout in zip(widths, self.sizes)), "nin and sizes")
         self.activation = check_activation(activation)
         self.output_activation = check_activation(output_activation, "output_activation")
-        self.init = init
-        rng = np.random.default_rng(seed)
-        widths = [self.nin] + self.sizes
+        self.init = check_choice(init, INITS, "init")
+        rng = check_seed(seed)
         self.layers = []
         for i in range(len(self.sizes)):
             last = i == len(self.sizes) - 1

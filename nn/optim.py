@@ -5,7 +5,8 @@ The update rules are plain functions of floats or numpy arrays (`sgd_rule`,
 as torch.optim's single-tensor code, so 20 steps agree with torch float64 to
 rounding. An optimizer gathers its flat list of parameters into arrays, applies
 its rule, and writes the results back; an array-based training path can call
-`optimizer.update(values, grads)` directly.
+`optimizer.checked_update(values, grads)` directly. A step that meets a NaN or
+infinite gradient, or would write one, raises FloatingPointError and changes nothing.
 
 >>> from autograd import Value
 >>> w = Value(1.0)
@@ -93,19 +94,37 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Update every parameter from its .grad."""
+        """Update every parameter from its .grad; on a non-finite gradient or result nothing changes."""
         n = len(self.params)
         grads = np.fromiter((p.grad for p in self.params), np.float64, n)
-        if not np.isfinite(grads).all():
-            bad = self.params[int(np.argmax(~np.isfinite(grads)))]
-            raise FloatingPointError(f"gradient of parameter {bad.label or '(unlabelled)'} is {bad.grad!r}; "
-                                     f"try a smaller lr or check the loss for overflow")
         values = np.fromiter((p.data for p in self.params), np.float64, n)
-        for p, x in zip(self.params, self.update(values, grads).tolist()):
+        for p, x in zip(self.params, self.checked_update(values, grads).tolist()):
             p.data = x
 
+    def checked_update(self, values: np.ndarray, grads: np.ndarray) -> np.ndarray:
+        """update(), refusing non-finite gradients or results with FloatingPointError (the state is kept)."""
+        self._check_finite(grads, "gradient of parameter {name} is {value!r}; try a smaller lr or check the "
+                                  "loss and the data for overflow")
+        state = dict(self.__dict__)  # update() rebinds its state arrays, never changes them in place
+        with np.errstate(over="ignore", invalid="ignore"):  # the result is checked below
+            new = self.update(values, grads)
+        try:
+            self._check_finite(new, f"this step would set parameter {{name}} to {{value!r}}: lr={self.lr!r} is "
+                                    f"too large for gradients of this size; try a smaller lr")
+        except FloatingPointError:
+            self.__dict__.update(state)
+            raise
+        return new
+
+    def _check_finite(self, numbers: np.ndarray, message: str) -> None:
+        bad = ~np.isfinite(numbers)
+        if bad.any():
+            i = int(np.argmax(bad))
+            name = self.params[i].label or f"params[{i}]"
+            raise FloatingPointError(message.format(name=name, value=float(numbers[i])))
+
     def update(self, values: np.ndarray, grads: np.ndarray) -> np.ndarray:
-        """New parameter values from the current ones and their gradients (advances the state)."""
+        """New parameter values from the current ones and their gradients (advances the state, checks nothing)."""
         raise NotImplementedError
 
 
@@ -140,7 +159,7 @@ class Adam(Optimizer):
         except (TypeError, ValueError):
             raise ValueError(f"betas must be a pair (beta1, beta2) such as (0.9, 0.999), got {betas!r}") from None
         self.betas = (check_range(beta1, "betas[0]", 0.0, 1.0), check_range(beta2, "betas[1]", 0.0, 1.0))
-        self.eps = check_range(eps, "eps", 0.0, math.inf)
+        self.eps = check_positive(eps, "eps")  # eps = 0 makes a zero gradient's step 0/0
         self.weight_decay = check_range(weight_decay, "weight_decay", 0.0, math.inf)
         self.m = np.zeros(len(self.params))
         self.v = np.zeros(len(self.params))
@@ -170,9 +189,10 @@ class LRScheduler:
         self.epoch = 0
 
     def step(self) -> None:
-        """Advance one epoch and set the optimizer's lr."""
+        """Advance one epoch and set the optimizer's lr (nothing changes if the new lr is refused)."""
+        lr = self.lr_at(self.epoch + 1)
         self.epoch += 1
-        self.optimizer.lr = self.lr_at(self.epoch)
+        self.optimizer.lr = lr
 
     def get_last_lr(self) -> float:
         """The learning rate in use now."""
@@ -181,6 +201,18 @@ class LRScheduler:
     def lr_at(self, epoch: int) -> float:
         """The learning rate for `epoch` (closed form, which torch's recursive update equals to rounding)."""
         raise NotImplementedError
+
+
+def _decayed(base_lr: float, gamma: float, power: int, epoch: int) -> float:
+    """base_lr * gamma ** power, or a ValueError naming gamma when that overflows."""
+    try:
+        lr = base_lr * gamma ** power
+    except OverflowError:
+        lr = math.inf
+    if not math.isfinite(lr):
+        raise ValueError(f"gamma={gamma!r} makes the learning rate overflow at epoch {epoch} "
+                         f"(base_lr * gamma ** {power}); use gamma <= 1, which decays the learning rate")
+    return lr
 
 
 class StepLR(LRScheduler):
@@ -201,7 +233,7 @@ class StepLR(LRScheduler):
 
     def lr_at(self, epoch):
         """base_lr * gamma ** (epoch // step_size)."""
-        return self.base_lr * self.gamma ** (epoch // self.step_size)
+        return _decayed(self.base_lr, self.gamma, epoch // self.step_size, epoch)
 
 
 class ExponentialLR(LRScheduler):
@@ -213,7 +245,7 @@ class ExponentialLR(LRScheduler):
 
     def lr_at(self, epoch):
         """base_lr * gamma ** epoch."""
-        return self.base_lr * self.gamma ** epoch
+        return _decayed(self.base_lr, self.gamma, epoch, epoch)
 
 
 class CosineAnnealingLR(LRScheduler):

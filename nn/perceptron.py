@@ -3,8 +3,8 @@
 from autograd import Value
 
 from .history import History
-from .module import Module, _as_inputs, check_count
-from .validate import check_labels, check_positive, check_samples
+from .module import Module, _as_inputs
+from .validate import MAX_PARAMETERS, check_count, check_labels, check_positive, check_samples
 
 
 class Perceptron(Module):
@@ -27,7 +27,7 @@ class Perceptron(Module):
 
     def __init__(self, nin: int):
         """Weights and bias start at 0, as in the classic algorithm."""
-        self.nin = check_count(nin, "nin")
+        self.nin = check_count(nin, "nin", MAX_PARAMETERS - 1)
         self.w = [Value(0.0, label=f"w{k}") for k in range(self.nin)]
         self.b = Value(0.0, label="b")
 

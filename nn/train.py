@@ -12,7 +12,6 @@ How outputs become classes: one output is read by the model's output activation
 hinge or bce_with_logits score decides); several outputs by their argmax.
 """
 
-import contextlib
 import signal
 import threading
 
@@ -25,10 +24,11 @@ from .backends import cyclic_gc_paused, get_backend
 from .data import batches
 from .history import History
 from .losses import LOSSES, get_loss
-from .module import Module, check_count
+from .module import Module
 from .optim import OPTIMIZERS, LRScheduler, Optimizer
 from .perceptron import Perceptron
-from .validate import check_labels, check_range, check_samples
+from .validate import (check_choice, check_count, check_labels, check_numbers, check_pair, check_range, check_samples,
+                       check_seed)
 
 DEFAULT_LR = {"sgd": 0.1, "adam": 0.01}
 
@@ -72,6 +72,7 @@ def _classify(outputs: np.ndarray, activation: str, labels=(0, 1)) -> np.ndarray
 
 def predict(model, X, labels=(0, 1)) -> np.ndarray:
     """Class labels for every row of X: `labels` (negative, positive) for one output, argmax for several."""
+    labels = check_pair(labels, "labels")
     return _classify(model_outputs(model, X), _output_activation(model), labels)
 
 
@@ -139,9 +140,7 @@ def _make_optimizer(optimizer, lr, model):
         if {id(p) for p in optimizer.params} != {id(p) for p in params}:
             raise ValueError("optimizer was built over other parameters; build it with model.parameters()")
         return optimizer
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {', '.join(map(repr, OPTIMIZERS))} or an nn.optim optimizer, "
-                         f"got {optimizer!r}")
+    check_choice(optimizer, OPTIMIZERS, "optimizer", "an nn.optim optimizer")
     return OPTIMIZERS[optimizer](params, DEFAULT_LR[optimizer] if lr is None else lr)
 
 
@@ -155,10 +154,17 @@ def _make_scheduler(scheduler, optimizer):
     raise TypeError(f"scheduler must be an LRScheduler or a function optimizer -> LRScheduler, got {scheduler!r}")
 
 
-def _check_targets(loss_fn, y, n, nout, argument):
-    """Run a built-in loss once on neutral predictions so bad labels fail before training starts."""
+def _check_targets(loss_fn, y, n, nout, argument, samples_argument):
+    """y as an array of n rows of numbers; a built-in loss also runs once on neutral predictions to vet it."""
+    check_numbers(y, argument)
+    y = np.asarray(y)
+    if y.ndim == 0:
+        raise ValueError(f"{argument} must hold one label per sample, got the single value {y.item()!r}")
+    if len(y) != n:
+        raise ValueError(f"{argument} has {len(y)} labels but {samples_argument} has {n} samples; "
+                         f"give one label per sample")
     if loss_fn not in LOSSES.values():
-        return
+        return y
     dummy = [0.5] * n if nout == 1 else [[0.0] * nout] * n
     try:
         with no_grad():
@@ -166,6 +172,7 @@ def _check_targets(loss_fn, y, n, nout, argument):
     except (ValueError, TypeError) as error:
         raise ValueError(f"{argument} does not suit loss {loss_fn.__name__} with a {nout}-output model: "
                          f"{error}") from None
+    return y
 
 
 def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_size=None, l2: float = 0.0,
@@ -192,14 +199,12 @@ def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_s
     engine_class = get_backend(backend)
     loss_fn = get_loss(loss)
     X = check_samples(X, model.nin, "X")
-    y = np.asarray(y)
-    if len(y) != len(X):
-        raise ValueError(f"y has {len(y)} labels but X has {len(X)} samples; give one label per sample")
-    _check_targets(loss_fn, y, len(X), model.nout, "y")
+    y = _check_targets(loss_fn, y, len(X), model.nout, "y", "X")
     epochs = check_count(epochs, "epochs")
     if batch_size is not None:
         check_count(batch_size, "batch_size")
     l2 = check_range(l2, "l2", 0.0, np.inf)
+    rng = check_seed(seed)
     if not isinstance(progress, bool):
         raise TypeError(f"progress must be True or False, got {progress!r}")
     callbacks = [callbacks] if callable(callbacks) else list(callbacks)
@@ -211,17 +216,14 @@ def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_s
             X_val, y_val = val
         except (TypeError, ValueError):
             raise TypeError("val must be a pair (X_val, y_val)") from None
-        X_val, y_val = check_samples(X_val, model.nin, "val[0]"), np.asarray(y_val)
-        if len(y_val) != len(X_val):
-            raise ValueError(f"val[1] has {len(y_val)} labels but val[0] has {len(X_val)} samples")
-        _check_targets(loss_fn, y_val, len(X_val), model.nout, "val[1]")
+        X_val = check_samples(X_val, model.nin, "val[0]")
+        y_val = _check_targets(loss_fn, y_val, len(X_val), model.nout, "val[1]", "val[0]")
     optimizer = _make_optimizer(optimizer, lr, model)
     scheduler = _make_scheduler(scheduler, optimizer)
 
     engine = engine_class(model, loss_fn, l2)
     kind = label_kind(y, model.nout)
     activation = _output_activation(model)
-    rng = np.random.default_rng(seed)
     history = History()
     was_training = model.training
     model.train()

@@ -1,8 +1,28 @@
-"""Input checks shared by the nn modules: every error names the argument and says how to fix it."""
+"""Input checks shared by the nn modules: every error names the argument and says how to fix it.
+
+Size caps: sizes are checked arithmetically before anything is built, so an absurd
+request is refused at once with a ValueError naming the argument instead of
+filling memory for hours:
+
+* MAX_PARAMETERS (10**7) parameters per model: a parameter is a Value of about
+  280 bytes, so the cap is ~3 GB before the first forward pass, and a one-sample
+  graph of such a model has 2 * 10**7 nodes;
+* MAX_LAYERS (10**4) layers per MLP;
+* MAX_SAMPLES (10**7) samples (and blob centres) per generated data set (160 MB of X).
+
+nn.io.MAX_FILE_BYTES caps the size of a model file that load() reads.
+"""
 
 import math
+from itertools import islice
 
 import numpy as np
+
+MAX_PARAMETERS = 10 ** 7
+MAX_LAYERS = 10 ** 4
+MAX_SAMPLES = 10 ** 7
+
+SEED_TYPES = (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)
 
 
 def check_positive(number, argument: str) -> float:
@@ -25,6 +45,78 @@ def check_range(number, argument: str, low: float, high: float, closed_high: boo
         bracket = "]" if closed_high else ")"
         raise ValueError(f"{argument} must be in [{low}, {high}{bracket}, got {number!r}")
     return number
+
+
+def check_count(number, argument: str, cap: int = None) -> int:
+    """Return `number` if it is a positive int (at most `cap` when given), else raise naming `argument`."""
+    if isinstance(number, bool) or not isinstance(number, (int, np.integer)) or number < 1:
+        raise ValueError(f"{argument} must be a positive integer, got {number!r}")
+    if cap is not None and number > cap:
+        raise ValueError(f"{argument} must be at most {cap:,} (a cap in nn.validate), got {number:,}")
+    return int(number)
+
+
+def check_counts(numbers, argument: str, cap: int) -> list:
+    """A list of at most `cap` positive ints read from the iterable `numbers`, else raise naming `argument`."""
+    counts = [check_count(n, f"{argument} entry") for n in islice(numbers, cap + 1)]
+    if len(counts) > cap:
+        raise ValueError(f"{argument} lists more than {cap:,} entries (a cap in nn.validate)")
+    return counts
+
+
+def check_parameter_count(count: int, arguments: str) -> int:
+    """Return `count` if it is at most MAX_PARAMETERS, else raise naming the `arguments` that set it."""
+    if count > MAX_PARAMETERS:
+        raise ValueError(f"{arguments} give {count:,} parameters, more than the cap of {MAX_PARAMETERS:,} "
+                         f"(nn.validate.MAX_PARAMETERS); make the model smaller")
+    return count
+
+
+def check_choice(name, choices, argument: str, alternative: str = "") -> str:
+    """Return `name` if it is a str among `choices`, else raise naming `argument` and the choices."""
+    listed = ", ".join(map(repr, choices)) + (f" or {alternative}" if alternative else "")
+    if not isinstance(name, str):
+        raise TypeError(f"{argument} must be one of {listed}, got {type(name).__name__} {name!r}")
+    if name not in choices:
+        raise ValueError(f"{argument} must be one of {listed}, got {name!r}")
+    return name
+
+
+def check_seed(seed, argument: str = "seed") -> np.random.Generator:
+    """A numpy Generator from `seed`: None (fresh entropy), an int >= 0, or a Generator (used as is)."""
+    if seed is None or isinstance(seed, SEED_TYPES):
+        return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{argument} must be None, a non-negative int or a numpy Generator, "
+                        f"got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"{argument} must be a non-negative int, got {seed!r}")
+    return np.random.default_rng(int(seed))
+
+
+def check_pair(pair, argument: str, types=(int, float, str, np.generic), noun: str = "labels") -> tuple:
+    """`pair` as a tuple of two different values of `types` (not bools), else raise naming `argument`."""
+    try:
+        first, second = pair
+    except (TypeError, ValueError) as error:  # not iterable: TypeError; wrong length: ValueError
+        raise type(error)(f"{argument} must be a pair (negative, positive) such as (0, 1) or (-1, 1), "
+                          f"got {pair!r}") from None
+    typed = all(isinstance(v, types) and not isinstance(v, bool) for v in (first, second))
+    if isinstance(pair, str) or not typed or first == second:
+        raise ValueError(f"{argument} must be two different {noun} such as (0, 1) or (-1, 1), got {pair!r}")
+    return first, second
+
+
+def check_numbers(values, argument: str) -> np.ndarray:
+    """`values` as a float64 array (any shape) of finite numbers, or a clear error naming `argument`."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{argument} must be an array of numbers (rows all the same length), "
+                        f"got {type(values).__name__}") from None
+    if not np.isfinite(array).all():
+        raise ValueError(f"{argument} contains NaN or infinity at index {np.argwhere(~np.isfinite(array))[0].tolist()}")
+    return array
 
 
 def check_samples(X, nin=None, argument: str = "X") -> np.ndarray:
