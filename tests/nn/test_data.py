@@ -126,3 +126,21 @@ def test_batches_reshuffle_each_epoch_from_one_generator():
 def test_bad_arguments_are_named(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_more_spiral_arms_than_points_gives_one_point_per_arm():
+    X, y = make_spiral(5, classes=10 ** 12, seed=2)
+    assert y.tolist() == [0, 1, 2, 3, 4] and X.tolist() == make_spiral(5, classes=5, seed=2)[0].tolist()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: make_moons(10 ** 7 + 1), ValueError, "n must be at most 10,000,000"),
+    (lambda: make_blobs(10, centers=10 ** 7 + 1), ValueError, "centers must be at most 10,000,000"),
+    (lambda: make_moons(10, seed="0"), TypeError, "seed must be None, a non-negative int or a numpy Generator"),
+    (lambda: make_xor(seed=-3), ValueError, "seed must be a non-negative int"),
+    (lambda: list(batches(*make_xor(), seed=1.5)), TypeError, "seed must be"),
+    (lambda: make_moons(labels=5), TypeError, "labels must be a pair"),
+])
+def test_caps_and_seeds_are_named(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -170,3 +170,25 @@ def test_to_torch_gives_equal_outputs_and_gradients(model):
 def test_to_torch_refuses_the_perceptron():
     with pytest.raises(TypeError, match="step function"):
         to_torch(Perceptron(2))
+
+
+@pytest.mark.parametrize("where, change", [
+    ("the document", lambda d: d.update(note="hi")),
+    ("'model'", lambda d: d["model"].update(note="hi")),
+    ("the Neuron config", lambda d: d["model"]["config"].update(fan_out=10 ** 12)),
+])
+def test_unknown_fields_are_refused_naming_where(tmp_path, where, change):
+    path = tmp_path / "m.json"
+    save(Neuron(2, seed=0), path)
+    document = json.loads(path.read_text())
+    change(document)
+    document["checksum"] = checksum(document["model"])
+    path.write_text(json.dumps(document))
+    with pytest.raises(ModelFileError, match=rf"unknown field\(s\) \['(note|fan_out)'\] in {where}"):
+        load(path)
+
+
+def test_a_large_model_loads_exactly(tmp_path):
+    model = MLP(16, [128, 128, 1], seed=1)
+    save(model, tmp_path / "big.json")
+    assert bits(load(tmp_path / "big.json")) == bits(model)

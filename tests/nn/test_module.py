@@ -162,3 +162,65 @@ def test_perceptron_rule_is_w_plus_lr_error_x():
 def test_perceptron_rejects_signed_labels():
     with pytest.raises(ValueError, match=r"y\[0\] = -1.*perceptron uses labels 0 and 1"):
         Perceptron(2).fit(*make_xor(labels=(-1, 1)))
+
+
+def per_neuron_draws(init, nin, nout, rng):
+    """The weights as drawn neuron by neuron before Layer drew its matrix once: row 0 of a fresh (nout, nin) draw."""
+    bound = {"xavier": (6 / (nin + nout)) ** 0.5, "he": (6 / nin) ** 0.5, "uniform": 1.0}[init]
+    return [rng.uniform(-bound, bound, size=(nout, nin))[0].tolist() for _ in range(nout)]
+
+
+@pytest.mark.parametrize("init", ["xavier", "he", "uniform"])
+@pytest.mark.parametrize("nin, sizes", [(2, [4, 1]), (3, [7, 5, 2]), (1, [1]), (6, [1, 9])])
+def test_seeds_keep_the_weights_of_per_neuron_draws(init, nin, sizes):
+    """A Layer draws each weight once, yet a seed gives exactly the weights it gave neuron by neuron."""
+    rng = np.random.default_rng(11)
+    expected = [per_neuron_draws(init, a, b, rng) for a, b in zip([nin] + sizes, sizes)]
+    model = MLP(nin, sizes, init=init, seed=11)
+    assert [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers] == expected
+
+
+def test_a_generator_is_left_where_per_neuron_draws_left_it():
+    ours, theirs = np.random.default_rng(3), np.random.default_rng(3)
+    Layer(4, 6, seed=ours)
+    per_neuron_draws("xavier", 4, 6, theirs)
+    assert ours.random() == theirs.random()
+    neuron = Neuron(5, fan_out=3, seed=ours)
+    assert [w.data for w in neuron.w] == theirs.uniform(-0.75 ** 0.5, 0.75 ** 0.5, size=(3, 5))[0].tolist()
+    assert ours.random() == theirs.random()
+
+
+def test_generators_that_cannot_skip_draw_rows_back_to_back():
+    layer = Layer(3, 4, init="uniform", seed=np.random.Generator(np.random.MT19937(0)))
+    expected = np.random.Generator(np.random.MT19937(0)).uniform(-1.0, 1.0, size=(4, 3))
+    assert [[w.data for w in n.w] for n in layer.neurons] == expected.tolist()
+
+
+def test_a_wide_layer_is_quick_to_draw():
+    """Drawing is linear in the weights: 10**6 weights, where per-neuron draws would have drawn 10**9."""
+    layer = Layer(1000, 1000, seed=0)
+    assert layer.num_parameters() == 1001 * 1000
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: MLP(2, [1], seed="abc"), TypeError, "seed must be None, a non-negative int or a numpy Generator"),
+    (lambda: MLP(2, [1], seed=-1), ValueError, "seed must be a non-negative int"),
+    (lambda: Layer(2, 2, seed=2.0), TypeError, "seed must be"),
+    (lambda: Neuron(2, seed=True), TypeError, "seed must be"),
+    (lambda: MLP(2, [1], activation=["tanh"]), TypeError, "activation must be one of 'tanh'.*got list"),
+    (lambda: Layer(2, 2, init=None), TypeError, "init must be one of 'xavier'"),
+    (lambda: MLP(10 ** 7, [1]), ValueError, "nin and sizes give 10,000,001 parameters, more than the cap"),
+    (lambda: MLP(1, [1] * (10 ** 4 + 1)), ValueError, "sizes lists more than 10,000 entries"),
+    (lambda: Layer(10, 10 ** 6), ValueError, "nin and nout give 11,000,000 parameters"),
+    (lambda: Neuron(10 ** 7), ValueError, "nin must be at most 9,999,999"),
+    (lambda: Perceptron(10 ** 7), ValueError, "nin must be at most 9,999,999"),
+])
+def test_bad_seeds_names_and_sizes_are_named(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_seed_may_be_a_seed_sequence_or_bit_generator():
+    weights = [p.data for p in MLP(2, [3, 1], seed=np.random.SeedSequence(4)).parameters()]
+    assert weights == [p.data for p in MLP(2, [3, 1], seed=np.random.PCG64(4)).parameters()]
+    assert weights == [p.data for p in MLP(2, [3, 1], seed=4).parameters()]

@@ -173,3 +173,47 @@ def test_non_finite_gradient_is_an_error_naming_the_parameter():
     with pytest.raises(FloatingPointError, match="L0.N0.w0"):
         opt.step()
     assert w.data == 1.0
+
+
+@pytest.mark.parametrize("make_ours, make_theirs", [
+    (lambda ps: SGD(ps, lr=0.01, momentum=0.9), lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9)),
+    (lambda ps: Adam(ps, lr=0.05), lambda ps: torch.optim.Adam(ps, lr=0.05)),
+], ids=["sgd momentum", "adam"])
+def test_a_refused_step_changes_nothing(make_ours, make_theirs):
+    """A step that would write inf raises FloatingPointError naming lr; the run then goes on as torch's without it."""
+    params = [Value(x, label=f"w{i}") for i, x in enumerate(START)]
+    optimizer = make_ours(params)
+    for step in range(STEPS):
+        optimizer.zero_grad()
+        objective(params).backward()
+        if step in (0, 7):
+            lr, optimizer.lr = optimizer.lr, 1e308
+            before = [p.data for p in params]
+            with pytest.raises(FloatingPointError, match=r"parameter w\d to -?inf: lr=1e\+308 is too large"):
+                optimizer.step()
+            assert [p.data for p in params] == before
+            optimizer.lr = lr
+        optimizer.step()
+    assert_close([p.data for p in params], run_torch(make_theirs))
+
+
+def test_adam_with_a_tiny_eps_keeps_a_zero_gradient_finite():
+    w = Value(1.0)
+    opt = Adam([w], eps=1e-300)
+    w.grad = 0.0
+    opt.step()
+    assert w.data == 1.0
+
+
+@pytest.mark.parametrize("make", [lambda o: ExponentialLR(o, gamma=1e10), lambda o: StepLR(o, 1, gamma=1e200)],
+                         ids=["exponential", "step"])
+def test_a_schedule_that_overflows_names_gamma_and_keeps_the_last_lr(make):
+    scheduler = make(SGD([Value(0.0)], lr=1.0))
+    with pytest.raises(ValueError, match=r"gamma=\S+ makes the learning rate overflow at epoch \d+"):
+        for _ in range(60):
+            scheduler.step()
+    epoch, lr = scheduler.epoch, scheduler.get_last_lr()
+    assert lr == scheduler.lr_at(epoch) and math.isfinite(lr)
+    with pytest.raises(ValueError, match="gamma"):
+        scheduler.step()
+    assert (scheduler.epoch, scheduler.get_last_lr()) == (epoch, lr)

@@ -201,3 +201,28 @@ def test_predict_errors():
         accuracy(MLP(2, [1]), XOR_X, [0.5, 1.5, 2.0, 3.0])
     with pytest.raises(ValueError, match="X has 3 columns"):
         predict(MLP(2, [1]), np.zeros((2, 3)))
+
+
+def test_predict_checks_labels_and_accepts_any_two():
+    model = MLP(2, [1], seed=0)
+    assert set(predict(model, XOR_X, labels=("no", "yes")).tolist()) <= {"no", "yes"}
+    assert (predict(model, XOR_X, labels=(-1, 1)) == 2 * predict(model, XOR_X) - 1).all()
+    with pytest.raises(TypeError, match=r"labels must be a pair \(negative, positive\)"):
+        predict(model, XOR_X, labels=5)
+    with pytest.raises(ValueError, match="labels must be two different labels"):
+        predict(model, XOR_X, labels=(1, 1))
+
+
+def test_a_custom_loss_gets_numeric_targets_checked_but_unconverted():
+    seen = []
+
+    def loss(predictions, targets):
+        seen.append(targets.dtype)
+        return nn.mse(predictions, targets.astype(float))
+
+    fit(MLP(2, [1], seed=0), XOR_X, XOR_Y, loss=loss, epochs=1, progress=False)
+    assert seen == [XOR_Y.dtype]
+    with pytest.raises(TypeError, match="y must be an array of numbers"):
+        fit(MLP(2, [1]), XOR_X, ["a", "b", "c", "d"], loss=loss, progress=False)
+    with pytest.raises(ValueError, match="y must hold one label per sample"):
+        fit(MLP(2, [1]), XOR_X, 1.0, loss=loss, progress=False)
