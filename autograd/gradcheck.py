@@ -34,10 +34,12 @@ class GradcheckReport:
         return "\n".join(rows)
 
 
-def _check_positive(name, number):
+def _check_tolerance(name, number, positive=False):
+    """A finite number >= 0 (> 0 when `positive`), or an error naming `name`."""
     number = _as_float(number, name)
-    if not number > 0:
-        raise ValueError(f"{name} must be a positive number, got {number!r}")
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        kind = "positive" if positive else "non-negative"
+        raise ValueError(f"{name} must be a finite {kind} number, got {number!r}")
     return number
 
 
@@ -55,8 +57,11 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
         raise TypeError(f"inputs must be a list of numbers or Values: {error}") from None
     if not points:
         raise ValueError("inputs must not be empty: give at least one point to differentiate at")
-    eps, atol = _check_positive("eps", eps), _as_float(atol, "atol")
-    rtol = _as_float(rtol, "rtol")
+    bad = next((i for i, x in enumerate(points) if not math.isfinite(x)), None)
+    if bad is not None:
+        raise ValueError(f"inputs[{bad}] is {points[bad]!r}: finite differences need finite points")
+    eps = _check_tolerance("eps", eps, positive=True)
+    atol, rtol = _check_tolerance("atol", atol), _check_tolerance("rtol", rtol)
 
     def call(values):
         out = f(*values)

@@ -12,7 +12,7 @@ after everything built on top of it: the reverse of a topological order.
 """
 
 from . import state
-from .value import Value, _as_float, evaluate
+from .value import Value, _as_float, chain, evaluate
 
 
 def _check_root(root, argument="root"):
@@ -57,18 +57,27 @@ def backward(root: Value, grad: float = 1.0, order=None) -> None:
     gives every leaf exactly twice its gradient. Every node keeps its grad after
     the pass (there is no retain_grad to ask for). Hooks registered with
     `Value.register_hook` see a node's gradient once it is complete (a leaf's:
-    this pass's share) and may return a replacement.
+    this pass's share) and may return a replacement. `order` (for callers that
+    already have it) is `topological_order(root)`.
     """
     _check_root(root)
     if type(grad) is not float:
         grad = _as_float(grad, "grad")
-    if order is None:
-        order = topological_order(root)
+    order = topological_order(root) if order is None else _check_order(order, root)
     for node in order:
         if node._op is not None:
             node.grad = 0.0
     hooked_leaves = _start_leaf_hooks(order) if state.hooks else None
-    root.grad += grad
+    try:
+        root.grad += grad
+        _propagate(order)
+    finally:
+        # Hooked leaves get back the grads set aside at the start even when a hook raised.
+        _finish_leaf_hooks(hooked_leaves)
+
+
+def _propagate(order) -> None:
+    """Pass every non-leaf node's grad to its operands, from the root down."""
     checking = state.anomaly
     hooks = state.hooks if len(state.hooks) else None  # checked once: len() of a weak dict is not free
     for node in reversed(order):
@@ -80,36 +89,49 @@ def backward(root: Value, grad: float = 1.0, order=None) -> None:
         g = node.grad
         k = node.k
         out = node.data
-        # Unrolled by arity: this loop is the engine's hot path.
-        if op.arity == 1:
-            a = node._a
-            x = a.data
+        a, b = node._a, node._b
+        divisors = op.divisors  # log, div: g / x, since g * (1 / x) overflows for a subnormal x
+        # Unrolled by arity, with chain() only for the rare overflow: this loop is the engine's hot path.
+        if b is None:
+            cb = None
             try:
-                ca = g * op.derivatives[0](x, 0.0, k, out)
+                ca = g * op.derivatives[0](a.data, 0.0, k, out) if divisors is None else \
+                    g / divisors[0](a.data, 0.0, k, out)
             except (OverflowError, ZeroDivisionError):
-                ca = g * evaluate(op.derivatives[0], x, 0.0, k, out)
-            if checking:
-                state.check_finite(node, "backward", ca)
-            a.grad += ca
-        else:
-            a, b = node._a, node._b
+                ca = chain(op, 0, g, a.data, 0.0, k, out)
+        elif divisors is None:
             x, y = a.data, b.data
             da, db = op.derivatives
             try:
                 ca = g * da(x, y, k, out)
                 cb = g * db(x, y, k, out)
             except (OverflowError, ZeroDivisionError):
-                ca = g * evaluate(da, x, y, k, out)
-                cb = g * evaluate(db, x, y, k, out)
-            if checking:
-                state.check_finite(node, "backward", ca)
+                ca = chain(op, 0, g, x, y, k, out)
+                cb = chain(op, 1, g, x, y, k, out)
+        else:
+            ca = chain(op, 0, g, a.data, b.data, k, out)
+            cb = chain(op, 1, g, a.data, b.data, k, out)
+        if checking:
+            state.check_finite(node, "backward", ca)
+            if cb is not None:
                 state.check_finite(node, "backward", cb)
-            a.grad += ca
+        a.grad += ca
+        if cb is not None:
             b.grad += cb
-    if hooked_leaves:
-        for leaf, before in hooked_leaves:
-            _run_hooks(leaf)
-            leaf.grad += before
+
+
+def _check_order(order, root):
+    """`order` as a list of Values ending at `root`, or a TypeError/ValueError naming it."""
+    if isinstance(order, (str, bytes)) or not hasattr(order, "__iter__"):
+        raise TypeError(f"order must be a list of Values (topological_order(root)), got {type(order).__name__}")
+    order = list(order)
+    for i, node in enumerate(order):
+        if not isinstance(node, Value):
+            raise TypeError(f"order[{i}] must be a Value, got {type(node).__name__}; "
+                            f"pass topological_order(root) or leave order out")
+    if not order or order[-1] is not root:
+        raise ValueError("order must end with root: pass topological_order(root) or leave order out")
+    return order
 
 
 def _start_leaf_hooks(order):
@@ -118,6 +140,18 @@ def _start_leaf_hooks(order):
     for leaf, _ in hooked:
         leaf.grad = 0.0
     return hooked
+
+
+def _finish_leaf_hooks(hooked_leaves) -> None:
+    """Run hooked leaves' hooks on this pass's share, then add back what was set aside (also after an error)."""
+    if not hooked_leaves:
+        return
+    try:
+        for leaf, _ in hooked_leaves:
+            _run_hooks(leaf)
+    finally:
+        for leaf, before in hooked_leaves:
+            leaf.grad += before
 
 
 def _run_hooks(node):
@@ -135,6 +169,12 @@ def zero_grad(root: Value) -> None:
 
 def node_names(nodes) -> dict:
     """A display name for each node: its label, else v1, v2, ... in creation order."""
+    if isinstance(nodes, (Value, str, bytes)) or not hasattr(nodes, "__iter__"):
+        raise TypeError(f"nodes must be a list of Values (e.g. topological_order(root)), got {type(nodes).__name__}")
+    nodes = list(nodes)
+    for i, node in enumerate(nodes):
+        if not isinstance(node, Value):
+            raise TypeError(f"nodes[{i}] must be a Value, got {type(node).__name__}")
     taken = {node.label for node in nodes if node.label}
     names = {}
     counter = 0
@@ -151,10 +191,34 @@ def node_names(nodes) -> dict:
 
 def local_gradients(node: Value) -> tuple:
     """d node / d parent for each parent edge of `node` (empty for a leaf), from the op table."""
+    _check_root(node, "node")
     op = node._op
     if op is None:
         return ()
-    parents = node.parents
-    x = parents[0].data
-    y = parents[1].data if op.arity == 2 else 0.0
+    x, y = _operand_data(node)
     return tuple(evaluate(d, x, y, node.k, node.data) for d in op.derivatives)
+
+
+def contributions(node: Value, grad=None) -> tuple:
+    """What backprop adds to each parent's grad: `grad` (default node.grad) times d node / d parent.
+
+    Exactly the numbers backward() adds; a quotient derivative is applied as a
+    division, so a subnormal x gives log's x the finite grad / x, not grad * inf.
+
+    >>> x = Value(1e-310)
+    >>> y = x.log()
+    >>> local_gradients(y), contributions(y, 0.0)
+    ((inf,), (0.0,))
+    """
+    _check_root(node, "node")
+    g = node.grad if grad is None else _as_float(grad, "grad")
+    op = node._op
+    if op is None:
+        return ()
+    x, y = _operand_data(node)
+    return tuple(chain(op, i, g, x, y, node.k, node.data) for i in range(op.arity))
+
+
+def _operand_data(node):
+    """(x, y) of an op node, y = 0.0 for a unary op."""
+    return node._a.data, (0.0 if node._b is None else node._b.data)

@@ -89,36 +89,46 @@ def forward(vals, X, params, constants, wflat, bflat, ins, konst, d_int, dense_s
 
 
 @njit(cache=CACHE, inline="always", error_model="numpy")
-def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, gw, gb, xt):
+def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, cone, gw, gb, xt, live):
     nin, nout, in_off, out_off, w_off, b_off, bias_first = d_int[d]
     n = hi - lo
+    # Only the outputs in the cone pass gradients back: another output's neuron has upstream 0,
+    # and 0 times an infinite weight would be NaN where the Value path passes nothing.
+    m = 0
+    for j in range(nout):
+        if cone[dense_slots[out_off + j]]:
+            live[m] = j
+            m += 1
     # inputs' grads: gx[i] += sum_j W[j, i] * gout[j], four outputs per pass
     for i in range(nin):
         sx = dense_slots[in_off + i]
         if not needs_grad[sx]:
             continue
         gx = g[sx]
-        j = 0
-        while j + 4 <= nout:
-            w0, w1 = wflat[w_off + j * nin + i], wflat[w_off + (j + 1) * nin + i]
-            w2, w3 = wflat[w_off + (j + 2) * nin + i], wflat[w_off + (j + 3) * nin + i]
-            g0, g1 = g[dense_slots[out_off + j]], g[dense_slots[out_off + j + 1]]
-            g2, g3 = g[dense_slots[out_off + j + 2]], g[dense_slots[out_off + j + 3]]
+        q = 0
+        while q + 4 <= m:
+            j0, j1, j2, j3 = live[q], live[q + 1], live[q + 2], live[q + 3]
+            w0, w1 = wflat[w_off + j0 * nin + i], wflat[w_off + j1 * nin + i]
+            w2, w3 = wflat[w_off + j2 * nin + i], wflat[w_off + j3 * nin + i]
+            g0, g1 = g[dense_slots[out_off + j0]], g[dense_slots[out_off + j1]]
+            g2, g3 = g[dense_slots[out_off + j2]], g[dense_slots[out_off + j3]]
             for t in range(n):
                 gx[t] = gx[t] + w0 * g0[t] + w1 * g1[t] + w2 * g2[t] + w3 * g3[t]
-            j += 4
-        while j < nout:
+            q += 4
+        while q < m:
+            j = live[q]
             w, go = wflat[w_off + j * nin + i], g[dense_slots[out_off + j]]
             for t in range(n):
                 gx[t] += w * go[t]
-            j += 1
+            q += 1
     # weights' grads as row updates, gW[j, :] += gout[j, t] * x[:, t], vectorised along the
     # row, four samples per pass; each entry still sums its samples in order.
     for i in range(nin):
         sx = dense_slots[in_off + i]
         for t in range(n):
             xt[t, i] = vals[sx, lo + t]
-    for j in range(nout):
+    for q in range(m):
+        j = live[q]
         so = dense_slots[out_off + j]
         gwj = gw[w_off + j * nin:w_off + (j + 1) * nin]
         t = 0
@@ -142,13 +152,19 @@ def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, g
 
 @njit(cache=CACHE, parallel=True, error_model="numpy")
 def backward(vals, seed, seed_slot, grads, g_inputs, wflat, ins, konst, d_int, dense_slots, w_index, b_index,
-             needs_grad, shared_slots, shared_params, grad_input_slots, block):
-    """Propagate `seed` (d loss / d output, per sample) back; add parameter grads to `grads`."""
+             needs_grad, cone, shared_slots, shared_params, grad_input_slots, block):
+    """Propagate `seed` (d loss / d output, per sample) back; add parameter grads to `grads`.
+
+    Only instructions whose result is in `cone` (the slots the seeded output depends on) run:
+    the others have upstream 0, and 0 times an infinite local derivative would be NaN.
+    """
     n_slots, n_samples = vals.shape
     n_blocks = (n_samples + block - 1) // block
     max_nin = 1
+    max_nout = 1
     for d in range(d_int.shape[0]):
         max_nin = max(max_nin, d_int[d, 0])
+        max_nout = max(max_nout, d_int[d, 1])
     g_shared = np.zeros((n_blocks, shared_slots.shape[0]))
     g_w = np.zeros((n_blocks, w_index.shape[0]))
     g_b = np.zeros((n_blocks, b_index.shape[0]))
@@ -158,14 +174,15 @@ def backward(vals, seed, seed_slot, grads, g_inputs, wflat, ins, konst, d_int, d
         n = hi - lo
         g = np.zeros((n_slots, n))
         xt = np.empty((n, max_nin))
+        live = np.empty(max_nout, np.int64)
         g[seed_slot, :] = seed[lo:hi]
         gw = g_w[blk]
         gb = g_b[blk]
         for t in range(ins.shape[0] - 1, -1, -1):
             c, out, a, b, d = ins[t, 0], ins[t, 1], ins[t, 2], ins[t, 3], ins[t, 4]
             if c == DENSE:
-                _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, gw, gb, xt)
-            else:
+                _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, cone, gw, gb, xt, live)
+            elif cone[out]:
                 bt = b if b >= 0 else a
                 backward_op(c, g[a], g[bt], g[out], vals[a, lo:hi], vals[bt, lo:hi],
                             vals[out, lo:hi], konst[t], n, needs_grad[a], b >= 0 and needs_grad[bt])

@@ -28,11 +28,12 @@ _module = None
 
 def _dispatch_source() -> str:
     """Python source of forward_op / backward_op: one branch per op of the table."""
+    jit = "njit(inline='always', error_model='numpy')"
     lines = ["from autograd.ops import TABLE", ""]
     for op in ops.TABLE:
-        lines.append(f"_f{op.code} = njit(inline='always', error_model='numpy')(TABLE[{op.code}].forward)  # {op.name}")
+        lines.append(f"_f{op.code} = {jit}(TABLE[{op.code}].forward)  # {op.name}")
         for i in range(op.arity):
-            lines.append(f"_d{op.code}_{i} = njit(inline='always', error_model='numpy')(TABLE[{op.code}].derivatives[{i}])")
+            lines.append(f"_d{op.code}_{i} = {jit}(TABLE[{op.code}].{_chain_function(op, i)}[{i}])")
     lines += ["", "", "@njit(cache=CACHE, error_model='numpy')", "def forward_op(code, out, x, y, k, n):"]
     for op in ops.TABLE:
         lines += [
@@ -44,12 +45,23 @@ def _dispatch_source() -> str:
     for op in ops.TABLE:
         lines.append(f"    {'if' if op.code == 0 else 'elif'} code == {op.code}:  # {op.name}")
         for i, (grad, need) in enumerate((("gx", "need_x"), ("gy", "need_y"))[: op.arity]):
+            factor = f"_d{op.code}_{i}(x[lane], y[lane], k, o[lane])"
             lines += [
                 f"        if {need}:",
                 "            for lane in range(n):",
-                f"                {grad}[lane] += go[lane] * _d{op.code}_{i}(x[lane], y[lane], k, o[lane])",
+                f"                {grad}[lane] += go[lane] {_chain_operator(op, i)} {factor}",
             ]
     return "\n".join(lines) + "\n"
+
+
+def _chain_function(op, i) -> str:
+    """Which op-table field gives operand i's backprop factor: its divisor if it has one, else its derivative."""
+    return "divisors" if op.divisors is not None and op.divisors[i] is not None else "derivatives"
+
+
+def _chain_operator(op, i) -> str:
+    """How the upstream gradient meets that factor, as backward() does: '/' by a divisor, else '*'."""
+    return "/" if _chain_function(op, i) == "divisors" else "*"
 
 
 def _fingerprint() -> str:

@@ -14,6 +14,11 @@ Every function takes plain floats so numba can compile it unchanged:
 * ``graph_derivatives[i](x, y, k, out)``: the same derivative built from Value
   operations on the Values x, y and out (or a float where it is constant), so
   a gradient can itself be differentiated (`autograd.grad(..., create_graph=True)`).
+* ``divisors[i](x, y, k, out)`` (optional, None per operand without one): for a
+  derivative that is ``1 / divisor``, backprop passes ``g / divisor`` rather than
+  ``g * (1 / divisor)``, which is inf for a subnormal divisor even when ``g / divisor``
+  is finite (``log``'s 1/x, ``div``'s 1/y; PyTorch divides too). The same function
+  serves floats and Values, so `grad()` divides as well.
 * ``domain(x, y, k)``: ``(exception class, message)`` when the operands are
   outside the op's domain, else None. Only the Python side calls it.
 
@@ -49,6 +54,7 @@ class Op:
     domain: Optional[Callable[[float, float, float], Optional[tuple]]] = None
     has_constant: bool = False  # True when `k` is part of the op (pow, leaky_relu)
     graph_derivatives: tuple = ()  # the derivatives again, built from Value ops (for grad of grad)
+    divisors: Optional[tuple] = None  # per operand: None, or what backprop divides the upstream by
     code: int = -1  # position in TABLE, the opcode of the numba tape
 
     def label(self, k: float = 0.0) -> str:
@@ -73,6 +79,15 @@ def _pow_domain(x: float, y: float) -> Optional[tuple]:
     return None
 
 
+def _vpow_exponent_derivative(x: float, y: float, k: float, out: float) -> float:
+    """d(x ** y)/dy = x ** y * log(x); at x == 0 it is 0 for y >= 0, as in PyTorch, and NaN otherwise."""
+    if x > 0.0:
+        return out * math.log(x)
+    if x == 0.0 and y >= 0.0:
+        return 0.0
+    return math.nan  # a negative base, a NaN exponent, or 0 ** negative (outside the domain)
+
+
 def _finite_domain(x: float, y: float, k: float) -> Optional[tuple]:
     if math.isinf(x):
         return ValueError, "needs a finite x (infinity has no sine or cosine)"
@@ -95,10 +110,12 @@ _ENTRIES = [
      ("{y}", "{x}"), ("{y}", "{x}"), dict(graph_derivatives=(lambda x, y, k, out: y, lambda x, y, k, out: x))),
     ("div", 2, "/", "{x} / {y}",
      lambda x, y, k: x / y,
-     (lambda x, y, k, out: 1.0 / y, lambda x, y, k, out: -x / (y * y)),
+     # -(x / y) / y, not -x / (y * y): y * y over/underflows for |y| outside ~1e-154..1e154.
+     (lambda x, y, k, out: 1.0 / y, lambda x, y, k, out: -(x / y) / y),
      ("1 / {y}", "-{x} / {y}^2"), ("1 / {y}", "-{x} / {y}^2"),
      dict(domain=lambda x, y, k: (ZeroDivisionError, "division by zero") if y == 0.0 else None,
-          graph_derivatives=(lambda x, y, k, out: 1.0 / y, lambda x, y, k, out: -x / (y * y)))),
+          graph_derivatives=(lambda x, y, k, out: 1.0 / y, lambda x, y, k, out: -(x / y) / y),
+          divisors=(lambda x, y, k, out: y, None))),
     ("neg", 1, "neg", "-{x}",
      lambda x, y, k: -x,
      (lambda x, y, k, out: -1.0,),
@@ -111,13 +128,13 @@ _ENTRIES = [
           graph_derivatives=(lambda x, y, k, out: 0.0 if k == 0.0 else k * x ** (k - 1.0),))),
     ("vpow", 2, "^", "{x}^{y}",
      lambda x, y, k: x ** y,
-     (lambda x, y, k, out: 0.0 if y == 0.0 else y * x ** (y - 1.0),
-      lambda x, y, k, out: out * math.log(x) if x > 0.0 else (0.0 if x == 0.0 else math.nan)),
+     (lambda x, y, k, out: 0.0 if y == 0.0 else y * x ** (y - 1.0), _vpow_exponent_derivative),
      ("{y} * {x}^({y} - 1)", "{x}^{y} * log({x})"),
      ("{y} * {x}^({y} - 1)", "{out} * log({x})"),
      dict(domain=lambda x, y, k: _pow_domain(x, y),
-          graph_derivatives=(lambda x, y, k, out: y * x ** (y - 1.0),
-                            lambda x, y, k, out: out * x.log() if x.data > 0.0 else (0.0 if x.data == 0.0 else math.nan)))),
+          graph_derivatives=(lambda x, y, k, out: 0.0 if y.data == 0.0 else y * x ** (y - 1.0),
+                             lambda x, y, k, out: out * x.log() if x.data > 0.0 else
+                             _vpow_exponent_derivative(x.data, y.data, k, out.data)))),
     ("exp", 1, "exp", "exp({x})",
      lambda x, y, k: math.inf if x > LOG_MAX else math.exp(x),
      (lambda x, y, k, out: out,),
@@ -127,7 +144,7 @@ _ENTRIES = [
      (lambda x, y, k, out: 1.0 / x,),
      ("1 / {x}",), ("1 / {x}",),
      dict(domain=lambda x, y, k: (ValueError, "needs x > 0 (log of a non-positive number)") if x <= 0.0 else None,
-          graph_derivatives=(lambda x, y, k, out: 1.0 / x,))),
+          graph_derivatives=(lambda x, y, k, out: 1.0 / x,), divisors=(lambda x, y, k, out: x,))),
     ("sqrt", 1, "sqrt", "sqrt({x})",
      lambda x, y, k: math.sqrt(x),
      (lambda x, y, k, out: 0.5 / out,),

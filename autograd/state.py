@@ -9,6 +9,8 @@ import weakref
 grad_enabled = True
 scope = ""  # which model part is building nodes, e.g. "layer1.neuron3"
 anomaly = False
+# True while grad() builds derivatives: x / 0 and 0 ** -1 then give IEEE inf/NaN, as in backward().
+ieee_division = False
 hooks = weakref.WeakKeyDictionary()  # Value -> [functions called with its gradient in backward]
 
 _PACKAGE_DIRS = tuple(
@@ -50,6 +52,17 @@ def no_grad():
         yield
     finally:
         grad_enabled = previous
+
+
+@contextlib.contextmanager
+def ieee_division_by_zero():
+    """Inside this block x / 0 and 0 ** -1 give inf or NaN (IEEE) instead of raising ZeroDivisionError."""
+    global ieee_division
+    previous, ieee_division = ieee_division, True
+    try:
+        yield
+    finally:
+        ieee_division = previous
 
 
 @contextlib.contextmanager

@@ -19,10 +19,10 @@ order, so every grad ends up == to what `backward()` gives.
 """
 
 from . import state
-from .graph import _run_hooks, _start_leaf_hooks, node_names, topological_order
+from .graph import _operand_data, _run_hooks, _start_leaf_hooks, contributions, node_names, topological_order
 from .ops import format_constant
 from .trace import Edge, Step, expression, fill, format_number, step_records, steps_table
-from .value import Value, _as_float, evaluate
+from .value import Value, _as_float, chain, evaluate
 
 
 class BackpropStepper:
@@ -215,29 +215,28 @@ class BackpropStepper:
             node = nodes[i]
             op = node._op
             a, b = node._a, node._b  # the operands; b is None for a unary op
+            x, y = a.data, (0.0 if b is None else b.data)
             k, out = node.k, node.data
-            if op.arity == 1:
-                da, db = evaluate(op.derivatives[0], a.data, 0.0, k, out), None
-            else:
-                da = evaluate(op.derivatives[0], a.data, b.data, k, out)
-                db = evaluate(op.derivatives[1], a.data, b.data, k, out)
+            quotient = op.divisors is not None  # then chain() divides, as backward() does
             if checking or (hooks and node in hooks):
-                g = self._upstream_after_hooks(i, node, (da,) if db is None else (da, db))
+                g = self._upstream_after_hooks(i, node)
             else:
                 g = node.grad
             first_edge.append(len(before))
+            da = evaluate(op.derivatives[0], x, y, k, out)
             previous = a.grad
-            a.grad = previous + g * da
+            a.grad = previous + (chain(op, 0, g, x, y, k, out) if quotient else g * da)
             before.append(previous)
             local.append(da)
-            if db is not None:  # after a's update: for `a + a`, b is a and adds to its new grad
+            if b is not None:  # after a's update: for `a + a`, b is a and adds to its new grad
+                db = evaluate(op.derivatives[1], x, y, k, out)
                 previous = b.grad
-                b.grad = previous + g * db
+                b.grad = previous + (chain(op, 1, g, x, y, k, out) if quotient else g * db)
                 before.append(previous)
                 local.append(db)
             upstream.append(g)
 
-    def _upstream_after_hooks(self, i, node, derivatives) -> float:
+    def _upstream_after_hooks(self, i, node) -> float:
         """The node's grad once its hooks ran, checked in anomaly mode; on any error the grad is put back."""
         before = node.grad
         try:
@@ -246,8 +245,8 @@ class BackpropStepper:
                 _run_hooks(node)
             g = node.grad
             if state.anomaly:
-                for d in derivatives:
-                    state.check_finite(node, "backward", g * d)
+                for contribution in contributions(node, g):
+                    state.check_finite(node, "backward", contribution)
         except BaseException:
             node.grad = before
             self._before_hooks.pop(i, None)
@@ -266,11 +265,13 @@ class BackpropStepper:
         symbols = dict(zip("xy", (names[p] for p in parents)), k=constant, out=names[node])
         numbers = dict(zip("xy", (format_number(p.data) for p in parents)), k=constant, out=format_number(node.data))
         edges = []
-        for j, parent in enumerate(parents):
+        divisors = op.divisors or (None,) * op.arity
+        for j, (parent, contribution) in enumerate(zip(parents, contributions(node, g))):
             local, previous = self._local[start + j], self._before[start + j]
-            contribution = g * local
+            divisor = None if divisors[j] is None else evaluate(divisors[j], *_operand_data(node), node.k, node.data)
             edges.append(Edge(parent, names[parent], "xy"[j], local, fill(op.rules[j], symbols),
-                              fill(op.numerics[j], numbers), contribution, previous, previous + contribution))
+                              fill(op.numerics[j], numbers), contribution, previous, previous + contribution,
+                              divisor))
         return Step(i + 1, len(self._nodes), node, names[node], op.name, expression(node, names), node.data,
                     names[self.root], g, tuple(edges), self._before_hooks.get(i))
 

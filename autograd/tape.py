@@ -19,7 +19,7 @@ DENSE instruction. Anything else runs as one instruction per op-table op.
 import numpy as np
 
 from .graph import topological_order
-from .tape_checks import check_domain, check_inputs, check_leaves, check_samples
+from .tape_checks import check_domain, check_inputs, check_leaves, check_samples, check_seed
 from .value import Value, evaluate
 
 _I = np.int64
@@ -42,6 +42,7 @@ class Tape:
         self._wflat = np.zeros(len(plan.w_index))
         self._bflat = np.zeros(len(plan.b_index))
         self._seed_cache = (None, None)
+        self._cones = {}  # output index -> which slots that output depends on
 
     def __repr__(self):
         p = self._plan
@@ -88,16 +89,12 @@ class Tape:
             raise RuntimeError("call tape.forward(X) before tape.backward()")
         p = self._plan
         n = self.vals.shape[1]
+        if not isinstance(output, (int, np.integer)) or isinstance(output, bool):
+            raise TypeError(f"output must be an int index into the {len(self.outputs)} outputs, got "
+                            f"{type(output).__name__} {output!r}")
         if not 0 <= output < len(self.outputs):
             raise ValueError(f"output must be in 0..{len(self.outputs) - 1}, got {output!r}")
-        if seed is None:
-            if reduction not in ("mean", "sum"):
-                raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
-            seed = self._seed(n, reduction)
-        else:
-            seed = np.ascontiguousarray(seed, dtype=np.float64)
-            if seed.shape != (n,):
-                raise ValueError(f"seed must have one entry per sample, shape ({n},), got {seed.shape}")
+        seed = self._seed(n, reduction) if seed is None else check_seed(seed, n)
         grads = np.zeros(len(self.params))
         g_inputs = np.zeros((n, len(p.grad_input_slots)))
         from . import kernels
@@ -105,13 +102,25 @@ class Tape:
         block = self._block(n)
         kernels.run(
             "backward", -(-n // block), self.vals, seed, _I(p.output_slots[output]), grads, g_inputs, self._wflat,
-            p.ins, p.konst, p.d_int, p.dense_slots, p.w_index, p.b_index, p.needs_grad, p.shared_slots,
-            p.shared_params, p.grad_input_slots, _I(block))
+            p.ins, p.konst, p.d_int, p.dense_slots, p.w_index, p.b_index, p.needs_grad, self._cone(output),
+            p.shared_slots, p.shared_params, p.grad_input_slots, _I(block))
         self.grads = grads
         self.input_gradients = g_inputs if self.input_grads else None
         return grads
 
+    def _cone(self, output: int) -> np.ndarray:
+        """Per slot, whether output `output` depends on it: backward runs only through those."""
+        if output not in self._cones:
+            cone = np.ones(self.n_slots, dtype=np.bool_)
+            if len(self.outputs) > 1:
+                cone[:] = False
+                cone[[self.slot[node] for node in topological_order(self.outputs[output]) if node in self.slot]] = True
+            self._cones[output] = cone
+        return self._cones[output]
+
     def _seed(self, n, reduction):
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
         key = (n, reduction)
         if self._seed_cache[0] != key:
             self._seed_cache = (key, np.full(n, 1.0 / n if reduction == "mean" else 1.0))
@@ -160,9 +169,16 @@ def compile(outputs, inputs, params=None, fuse: bool = True, input_grads: bool =
     """
     from .tape_plan import plan
 
-    outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
+    if isinstance(outputs, Value):
+        outputs = [outputs]
+    elif isinstance(outputs, (str, bytes)) or not hasattr(outputs, "__iter__"):
+        raise TypeError(f"outputs must be a Value or a non-empty list of Values, got {type(outputs).__name__}")
+    outputs = list(outputs)
     if not outputs or not all(isinstance(o, Value) for o in outputs):
         raise TypeError("outputs must be a Value or a non-empty list of Values")
+    for name, flag in (("fuse", fuse), ("input_grads", input_grads)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {type(flag).__name__} {flag!r}")
     order, seen = [], set()
     for output in outputs:
         for node in topological_order(output):

@@ -1,5 +1,7 @@
 """Checks at the edges of a tape: its leaves, its batches, and domain errors inside a pass."""
 
+from numbers import Real
+
 import numpy as np
 
 from .value import Value
@@ -33,12 +35,11 @@ def check_leaves(inputs, params) -> None:
 
 def check_samples(X, n_inputs: int) -> np.ndarray:
     """X as a C-contiguous float64 matrix of shape (samples, n_inputs)."""
-    if X is None and n_inputs == 0:
-        return np.zeros((1, 0))
-    try:
-        X = np.ascontiguousarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"X must be a 2-D array of numbers (samples x inputs): {error}") from None
+    if X is None:
+        if n_inputs == 0:
+            return np.zeros((1, 0))
+        raise TypeError(f"X must be a 2-D array of numbers (samples x {n_inputs} inputs), got None")
+    X = _as_float_array(X, "X", f"a 2-D array of numbers (samples x {n_inputs} inputs)")
     if X.ndim == 1 and n_inputs == 1:
         X = X[:, None]
     if X.ndim != 2 or X.shape[1] != n_inputs:
@@ -46,6 +47,31 @@ def check_samples(X, n_inputs: int) -> np.ndarray:
     if X.shape[0] == 0:
         raise ValueError("X has no rows; give at least one sample")
     return X
+
+
+def check_seed(seed, n_samples: int) -> np.ndarray:
+    """`seed` (d loss / d output per sample) as a contiguous float64 vector of n_samples entries."""
+    seed = _as_float_array(seed, "seed", f"one number per sample, shape ({n_samples},)")
+    if seed.shape != (n_samples,):
+        raise ValueError(f"seed must have one entry per sample, shape ({n_samples},), got {seed.shape}")
+    return seed
+
+
+def _as_float_array(data, argument: str, expected: str) -> np.ndarray:
+    """`data` as a C-contiguous float64 array; None inside (which numpy would make NaN) is refused."""
+    if data is None:
+        raise TypeError(f"{argument} must be {expected}, got None")
+    try:
+        array = np.asarray(data)
+        if array.dtype.kind == "c":
+            raise TypeError("it holds complex numbers")
+        if array.dtype == object:
+            for item in array.flat:
+                if not isinstance(item, Real):
+                    raise TypeError(f"it holds {type(item).__name__} {item!r}, not a real number")
+        return np.ascontiguousarray(array, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{argument} must be {expected}: {error}") from None
 
 
 def check_domain(tape, vals) -> None:

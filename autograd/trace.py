@@ -79,9 +79,12 @@ class Edge:
     local: float  # d node / d parent
     rule: str  # the local derivative as a formula in names, e.g. "1 - tanh(n)^2"
     numeric: str  # the same formula with numbers, e.g. "1 - (-0.9951)^2"
-    contribution: float  # upstream * local, added to the parent's grad
+    contribution: float  # upstream * local, added to the parent's grad (upstream / divisor when there is one)
     grad_before: float
     grad_after: float
+    # For a derivative 1 / divisor (log's 1/x), the number upstream was divided by: upstream * (1/x)
+    # overflows for a subnormal x where upstream / x does not. None when upstream was multiplied.
+    divisor: object = None
 
     def __repr__(self):
         return (f"<Edge {self.parent_name}.grad += {format_number(self.contribution)} -> "
@@ -118,7 +121,7 @@ class Step:
             derivative = f"{_derivative_of(self.expression)}/d{_wrt(edge.parent_name)}{which}"
             lines.append(f"  local  {_equation(derivative, edge)}")
             lines.append(
-                f"  {edge.parent_name}.grad += {g} * {_in_formula(edge.local)}  ->  "
+                f"  {edge.parent_name}.grad += {g} * {_in_formula(edge.local)}{_as_division(self.upstream, edge)}  ->  "
                 f"{_in_formula(edge.grad_before)} + {_in_formula(edge.contribution)} = {format_number(edge.grad_after)}"
             )
         return "\n".join(lines)
@@ -148,6 +151,13 @@ class Step:
         )
         head = "".join(f"<th>{h}</th>" for h in ("parent", "local rule", "local", "contribution", "grad"))
         return f"<table><caption>{caption}</caption><tr>{head}</tr>{rows}</table>"
+
+
+def _as_division(upstream: float, edge: Edge) -> str:
+    """' (as g / x)' when the shown product upstream * local is not the contribution (1/x overflowed), else ''."""
+    if edge.divisor is None or format_number(upstream * edge.local) == format_number(edge.contribution):
+        return ""
+    return f" (as {_in_formula(upstream)} / {_in_formula(edge.divisor)})"
 
 
 def _equation(left: str, edge: Edge) -> str:

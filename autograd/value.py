@@ -13,7 +13,6 @@ has no reference cycles and is freed as soon as the last name goes away.
 """
 
 import itertools
-import math
 from numbers import Real
 
 from . import state
@@ -44,7 +43,13 @@ def _as_float(data, argument: str = "data") -> float:
     if type(data) is float:
         return data
     if isinstance(data, Real) and not isinstance(data, bool):
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:
+            text = repr(data)
+            shown = text if len(text) <= 30 else f"{text[:12]}... ({len(text)} characters)"
+            raise OverflowError(f"{argument} = {shown} is out of float range (about 1.8e308); "
+                                f"give a smaller number, or float('inf') if you mean infinity") from None
     raise TypeError(
         f"{argument} must be a real number (int or float), got {type(data).__name__} {data!r}; "
         f"convert it first, e.g. Value(float(x))"
@@ -131,7 +136,7 @@ class Value:
         if isinstance(other, Value):
             return apply(_VPOW, self, other)
         if isinstance(other, Real) and not isinstance(other, bool):
-            return apply(_POW, self, k=float(other))
+            return apply(_POW, self, k=_as_float(other, "the exponent of pow"))
         return NotImplemented
 
     def __rpow__(self, other):
@@ -238,7 +243,7 @@ def _operand(x, op: Op) -> Value:
     if isinstance(x, Value):
         return x
     if isinstance(x, Real) and not isinstance(x, bool):
-        return Value(float(x))
+        return Value(_as_float(x, f"an operand of {op.name}"))
     raise TypeError(f"{op.name} takes Values or real numbers, got {type(x).__name__} {x!r}")
 
 
@@ -252,17 +257,38 @@ def _describe(op: Op, parents, k: float) -> str:
     return f"{shown}{constant}"
 
 
-def evaluate(function, x: float, y: float, k: float, extra=None) -> float:
-    """Call an op-table function, giving IEEE results (inf) where Python would raise."""
+def evaluate(function, *numbers: float) -> float:
+    """Call an op-table function on floats, giving IEEE results (inf, NaN) where Python would raise.
+
+    >>> evaluate(OPS["div"].forward, 1.0, -0.0, 0.0)
+    -inf
+    """
     try:
-        return function(x, y, k) if extra is None else function(x, y, k, extra)
+        return function(*numbers)
     except (OverflowError, ZeroDivisionError):
         import numpy as np
 
         with np.errstate(all="ignore"):
-            f64 = np.float64
-            args = (f64(x), f64(y), f64(k)) if extra is None else (f64(x), f64(y), f64(k), f64(extra))
-            return float(function(*args))
+            return float(function(*map(np.float64, numbers)))
+
+
+def _divide(numerator: float, denominator: float) -> float:
+    return numerator / denominator
+
+
+def chain(op: Op, i: int, g: float, x: float, y: float, k: float, out: float) -> float:
+    """What backprop adds to operand i's grad: g * (d out / d operand i), or g / divisor for a quotient.
+
+    >>> chain(OPS["log"], 0, 0.0, 1e-310, 0.0, 0.0, -713.8)  # 0.0 * (1 / 1e-310) would be 0 * inf = nan
+    0.0
+    """
+    divisor = op.divisors[i] if op.divisors is not None else None
+    try:
+        return g * op.derivatives[i](x, y, k, out) if divisor is None else g / divisor(x, y, k, out)
+    except (OverflowError, ZeroDivisionError):
+        if divisor is None:
+            return g * evaluate(op.derivatives[i], x, y, k, out)
+        return evaluate(_divide, g, evaluate(divisor, x, y, k, out))
 
 
 def apply(op: Op, a, b=None, k: float = 0.0) -> Value:
@@ -279,7 +305,7 @@ def apply(op: Op, a, b=None, k: float = 0.0) -> Value:
         y = b.data
     if op.domain is not None:
         problem = op.domain(x, y, k)
-        if problem is not None:
+        if problem is not None and not (state.ieee_division and problem[0] is ZeroDivisionError):
             error, message = problem
             raise error(f"{op.name}: {message}; got {_describe(op, (a,) if b is None else (a, b), k)}")
     out = _new(Value)

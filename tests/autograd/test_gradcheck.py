@@ -23,7 +23,7 @@ def test_wrong_gradient_raises_naming_the_input():
     (dict(f=3, inputs=[1.0]), TypeError, "f must be"),
     (dict(f=lambda x: x, inputs=[]), ValueError, "inputs must not be empty"),
     (dict(f=lambda x: x, inputs=["a"]), TypeError, "inputs must be"),
-    (dict(f=lambda x: x, inputs=[1.0], eps=0.0), ValueError, "eps must be a positive"),
+    (dict(f=lambda x: x, inputs=[1.0], eps=0.0), ValueError, "eps must be a finite positive"),
     (dict(f=lambda x: 3.0, inputs=[1.0]), TypeError, "f must return a Value"),
 ])
 def test_bad_arguments(kwargs, error, match):

@@ -16,7 +16,7 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
-from autograd import OPS, TABLE, Value, local_gradients
+from autograd import OPS, TABLE, Value, contributions, local_gradients
 from autograd.value import apply, evaluate
 
 OP_NAMES = tuple(op.name for op in TABLE)
@@ -29,7 +29,6 @@ DOMAIN_ERRORS = (ValueError, ZeroDivisionError)
 IEEE = {"log": lambda x, y, k: np.log(x), "sqrt": lambda x, y, k: np.sqrt(x), "div": lambda x, y, k: x / y,
         "pow": lambda x, y, k: x ** k, "vpow": lambda x, y, k: x ** y, "sin": lambda x, y, k: np.sin(x),
         "cos": lambda x, y, k: np.cos(x)}
-SMALLEST_NORMAL = 2.2250738585072014e-308
 
 extreme = st.builds(lambda sign, mantissa, exponent: sign * mantissa * 10.0 ** exponent,
                     st.sampled_from((-1.0, 1.0)), st.floats(1.0, 9.99), st.integers(-300, 300))
@@ -106,32 +105,15 @@ def same_number(ours: float, theirs: float, rel: float = 1e-13, tiny: float = 1e
     return abs(ours - theirs) <= rel * max(abs(ours), abs(theirs)) + tiny
 
 
-def is_normal(number: float) -> bool:
-    return math.isfinite(number) and (number == 0.0 or abs(number) >= SMALLEST_NORMAL)
-
-
-# Known ways our numbers differ from torch's, each pinned by an xfail test in test_fuzz_torch.py
-# (the bugs) or described in docs/reliability.md (the divergence). Anything else fails the fuzz.
-DIV_SQUARES = "bug: div's d/dy = -x / (y*y) over/underflows where torch's -(x/y)/y does not"
-DERIVATIVE_OVERFLOW = "bug: a local derivative overflows to inf (1/x of a subnormal x), torch divides instead"
-VPOW_NAN_EXPONENT = "bug: vpow's d/dy at base 0 is 0 even for a NaN exponent (torch: NaN)"
+# Known ways our numbers differ from torch's, each described in docs/reliability.md. Anything else
+# fails the fuzz.
 FORWARD_ULP = "within what 2 ulps of the op's output change (1 - tanh^2 near 1): conditioning, not a bug"
 SIGNED_ZERO = "divergence: at -0.0 the infinite derivative's sign differs (torch's pow(-0.0, 0.5) goes through sqrt)"
 MASKED = "divergence: upstream grad inf/NaN times a local derivative of 0 is NaN here, 0 in torch (where())"
 
 
-def known_edge_difference(name, j, x, y, g, local, theirs):
-    """Which known difference explains ours != torch on edge j of op `name`, or None."""
-    squared = y * y
-    if name == "div" and j == 1 and not math.isnan(x) and math.isfinite(y) and y != 0.0 and \
-            (squared == 0.0 or not is_normal(squared)):
-        return DIV_SQUARES
-    # the operands the true derivative depends on: d(x/y)/dx = 1/y is finite for any nonzero y, even x = 0
-    operands = {("div", 0): (y,)}.get((name, j), (x, y) if OPS[name].arity == 2 else (x,))
-    if math.isinf(local) and math.isfinite(theirs) and all(math.isfinite(v) and v != 0.0 for v in operands):
-        return DERIVATIVE_OVERFLOW
-    if name == "vpow" and j == 1 and x == 0.0 and math.isnan(y):
-        return VPOW_NAN_EXPONENT
+def known_edge_difference(x, y, g, local, theirs):
+    """Which documented divergence explains ours != torch on an edge with operands x, y, or None."""
     if not math.isfinite(g) and local == 0.0 and theirs == 0.0:
         return MASKED
     if any(v == 0.0 and math.copysign(1.0, v) < 0 for v in (x, y)) and g * local == -theirs:
@@ -185,8 +167,7 @@ def compare_edges(node, counts) -> list:
         problems.append(f"{op.name}(x={x!r}, y={y!r}, k={node.k!r}) = {node.data!r}, torch {out.item()!r}")
     g = node.grad
     theirs = torch.autograd.grad(out, leaves, grad_outputs=torch.tensor(g, dtype=torch.float64), allow_unused=True)
-    for j, local in enumerate(local_gradients(node)):
-        ours = g * local
+    for j, (local, ours) in enumerate(zip(local_gradients(node), contributions(node))):
         their = 0.0 if theirs[j] is None else theirs[j].item()
         counts["edges"] = counts.get("edges", 0) + 1
         if same_number(ours, their):
@@ -198,7 +179,7 @@ def compare_edges(node, counts) -> list:
                 output_rounding(op.derivatives[j], x, y, node.k, node.data):
             counts[FORWARD_ULP] = counts.get(FORWARD_ULP, 0) + 1
             continue
-        reason = known_edge_difference(op.name, j, x, y, g, local, their)
+        reason = known_edge_difference(x, y, g, local, their)
         if reason is None:
             problems.append(f"d {op.name}(x={x!r}, y={y!r}, k={node.k!r}) / d operand {j} with upstream {g!r}: "
                             f"ours {ours!r} (local {local!r}), torch {their!r}")
