@@ -434,14 +434,3 @@ def test_the_kill_harness_catches_a_writer_that_writes_in_place(tmp_path):
             tally.record(CATEGORY, "control: in-place writer caught torn", 1)
             return
     pytest.fail("five kills of an in-place writer never left a torn file: the harness cannot see tearing")
-
-
-def test_loading_builds_the_name_set_once(tmp_path, monkeypatch):
-    import nn.io
-
-    path = tmp_path / "m.json"
-    save(MLP(4, [20, 1], seed=0), path)
-    calls = []
-    monkeypatch.setattr(nn.io, "set", lambda *a: calls.append(1) or set(*a), raising=False)
-    load(path)
-    assert len(calls) <= 2, f"set() built {len(calls)} times to load 121 parameters"
