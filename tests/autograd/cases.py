@@ -36,6 +36,8 @@ EDGE_DERIVATIVES = [
     ("pow", 0.0, 0.0, 0.0, (0.0,)),
     ("pow", 0.0, 0.0, 2.0, (0.0,)),
     ("vpow", 0.0, 2.0, 0.0, (0.0, 0.0)),
+    ("vpow", 0.0, 0.0, 0.0, (0.0, 0.0)),
+    ("vpow", 0.0, math.nan, 0.0, (math.nan, math.nan)),
 ]
 
 # Operands outside the domain: (op, x, y, k, exception).

@@ -24,6 +24,10 @@ def test_wrong_gradient_raises_naming_the_input():
     (dict(f=lambda x: x, inputs=[]), ValueError, "inputs must not be empty"),
     (dict(f=lambda x: x, inputs=["a"]), TypeError, "inputs must be"),
     (dict(f=lambda x: x, inputs=[1.0], eps=0.0), ValueError, "eps must be a finite positive"),
+    (dict(f=lambda x: x, inputs=[1.0], eps=float("inf")), ValueError, "eps must be a finite positive"),
+    (dict(f=lambda x: x, inputs=[1.0], atol=float("nan")), ValueError, "atol must be a finite non-negative"),
+    (dict(f=lambda x: x, inputs=[1.0], rtol=-1e-4), ValueError, "rtol must be a finite non-negative"),
+    (dict(f=lambda x: x, inputs=[1.0, float("nan")]), ValueError, r"inputs\[1\] is nan"),
     (dict(f=lambda x: 3.0, inputs=[1.0]), TypeError, "f must return a Value"),
 ])
 def test_bad_arguments(kwargs, error, match):

@@ -91,7 +91,29 @@ def test_third_derivative():
 
 @pytest.mark.parametrize("args, match", [((3.0, []), "output must be a Value"),
                                          ((Value(1.0), Value(1.0)), "list of Values"),
-                                         ((Value(1.0), [2.0]), r"inputs\[0\]")])
+                                         ((Value(1.0), [2.0]), r"inputs\[0\]"),
+                                         ((Value(1.0), None), "inputs must be a list"),
+                                         ((Value(1.0), [], "a"), "grad_output"),
+                                         ((Value(1.0), [], 1.0, 1), "create_graph")])
 def test_bad_arguments(args, match):
     with pytest.raises(TypeError, match=match):
         grad(*args)
+
+
+def test_second_derivative_through_a_quotient_at_a_subnormal():
+    # d/dx log(x) = 1/x is built as 1 / x (a division node), so d2/dx2 = -1/x^2 follows;
+    # at x = 1e-155 the first derivative 1e155 is finite and the second -1e310 overflows to -inf.
+    x = Value(1e-155)
+    (d1,) = grad(x.log(), [x], create_graph=True)
+    (d2,) = grad(d1, [x])
+    assert d1.data == pytest.approx(1e155, rel=1e-15) and d2.data == -math.inf
+
+
+def test_grad_divides_by_zero_as_backward_does_and_leaves_the_switch_off():
+    from autograd import state
+
+    x = Value(0.0)
+    (d,) = grad(x.sqrt(), [x], create_graph=True)
+    assert d.data == math.inf and state.ieee_division is False
+    with pytest.raises(ZeroDivisionError, match="div"):
+        Value(1.0) / 0.0

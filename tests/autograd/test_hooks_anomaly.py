@@ -85,3 +85,14 @@ def test_anomaly_error_lists_the_path_to_the_node():
             h * 1e10
     path = caught.value.path()
     assert path[-1] is caught.value.node and x in path
+
+
+def test_anomaly_mode_checks_the_contribution_backward_adds():
+    # log's local derivative at a subnormal x is inf, but the upstream 0 / x it passes back is 0.
+    x = Value(1e-310)
+    with detect_anomaly():
+        (x.log() * 0.0).backward()
+        (x.log() * 0.0).backward_steps().run()
+        with pytest.raises(AnomalyError, match="log"):
+            x.log().backward()  # 1 / 1e-310 overflows
+    assert x.grad == 0.0

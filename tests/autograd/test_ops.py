@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from autograd import OPS, TABLE, Value, gradcheck, local_gradients
+from autograd import OPS, TABLE, Value, backward, contributions, gradcheck, local_gradients
 from autograd.value import apply
 from tests.autograd.cases import DOMAIN_ERRORS, EDGE_DERIVATIVES, SMOOTH_POINTS
 
@@ -27,6 +27,40 @@ def test_table_is_consistent():
         assert len(op.derivatives) == len(op.rules) == len(op.numerics) == op.arity
         for template in (op.expr, *op.rules, *op.numerics):
             template.format(x="a", y="b", k="2", out="c")  # only known placeholders
+        assert op.divisors is None or len(op.divisors) == op.arity
+
+
+QUOTIENTS = [(op, i) for op in TABLE if op.divisors for i, divisor in enumerate(op.divisors) if divisor]
+
+
+@pytest.mark.parametrize("op, i", QUOTIENTS, ids=[f"{op.name}-{i}" for op, i in QUOTIENTS])
+def test_a_divisor_is_the_reciprocal_of_its_derivative(op, i):
+    for x, y, k in SMOOTH_POINTS[op.name]:
+        out = op.forward(x, y, k)
+        assert op.derivatives[i](x, y, k, out) == 1.0 / op.divisors[i](x, y, k, out)
+        leaves = [Value(x), Value(y)]
+        node = apply(op, *leaves[: op.arity], k=k)
+        divisor = op.divisors[i](*leaves, k, node)  # grad() divides by the same function of Values
+        assert isinstance(divisor, Value) and divisor.data == op.divisors[i](x, y, k, out)
+
+
+@pytest.mark.parametrize("name, x, y, expected", [
+    ("log", 1e-310, 0.0, (0.0,)),  # g * (1 / x) would be 0 * inf = NaN
+    ("div", 3.0, 1e-310, (0.0, math.nan)),  # d/dy = -(x/y)/y is -inf: 0 * -inf is NaN, as in torch
+    ("div", 1e-200, 1e-200, (0.0, -0.0)),
+])
+def test_contributions_of_a_zero_upstream_through_a_subnormal_divisor(name, x, y, expected):
+    out, _ = build(name, x, y, 0.0)
+    assert list(map(repr, contributions(out, 0.0))) == list(map(repr, expected))
+
+
+@pytest.mark.parametrize("x, y, expected", [
+    (1e-200, 1e-200, -1e200), (1e200, 1e200, -1e-200), (1e-160, 1e-160, -1e160), (-2.0, 1e-160, 2e320),
+])
+def test_division_gradient_by_the_divisor_does_not_square_it(x, y, expected):
+    a, b = Value(x), Value(y)
+    backward(a / b)
+    assert b.grad == pytest.approx(expected, rel=1e-15) if math.isfinite(expected) else b.grad == math.inf
 
 
 CASES = [(name, point) for name, points in SMOOTH_POINTS.items() for point in points]
@@ -59,7 +93,7 @@ def test_forward_matches_math(name, point):
 @pytest.mark.parametrize("name, x, y, k, expected", EDGE_DERIVATIVES)
 def test_derivative_at_kinks_follows_pytorch(name, x, y, k, expected):
     out, _ = build(name, x, y, k)
-    assert local_gradients(out) == expected
+    assert list(map(repr, local_gradients(out))) == list(map(repr, expected))  # NaN for NaN, -0.0 for -0.0
 
 
 @pytest.mark.parametrize("name, x, y, k, error", DOMAIN_ERRORS)

@@ -155,6 +155,34 @@ def test_negative_numbers_are_parenthesised_inside_formulas_only():
     assert "a.grad += 1 * (-0.5)  ->  0 + (-0.5) = -0.5" in text
 
 
+@pytest.mark.parametrize("upstream", [0.0, 1e-10, -3.0])
+def test_a_quotient_derivative_divides_the_upstream_gradient_as_backward_does(upstream):
+    def graph():
+        x, y = Value(1e-310, label="x"), Value(2.0, label="y")
+        return x, y, x.log() * upstream + y / x
+
+    x, y, root = graph()
+    stepper = root.backward_steps().run()
+    x_again, y_again, root_again = graph()
+    backward(root_again)
+    assert bits([x.grad, y.grad]) == bits([x_again.grad, y_again.grad])
+    for step in stepper.history():
+        for edge in step.edges:
+            assert edge.grad_after == edge.grad_before + edge.contribution
+            if edge.divisor is not None:  # 1 / x is inf here; upstream / x is what was added
+                assert bits([edge.contribution]) == bits([step.upstream / edge.divisor])
+
+
+def test_the_explanation_shows_the_division_when_the_product_overflows():
+    x = Value(1e-310, label="x")
+    y = x.log()
+    y.label = "y"
+    (step,) = (y * 1e-10).backward_steps().run().history()[1:]
+    assert "x.grad += 1e-10 * inf (as 1e-10 / 1e-310)  ->  0 + 1e+300 = 1e+300" in str(step)
+    a, b = Value(-1.5, label="a"), Value(-2.0, label="b")
+    assert "(as" not in str((a / b).backward_steps().step())  # where the product is the contribution
+
+
 def test_repeated_operands_are_two_edges_told_apart():
     a = Value(3.0, label="a")
     step = (a + a).backward_steps().step()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, backward, compile
+from autograd import OPS, Value, backward, compile
 from autograd import kernels
 from tests.autograd.mlp import mlp
 from tests.autograd.programs import programs, run_values
@@ -163,6 +163,10 @@ def test_accumulate_grads_adds_like_backward():
     (lambda t: (t.forward([[1.0]]), t.backward(seed=[1.0, 2.0])), ValueError, "seed"),
     (lambda t: (t.forward([[1.0]]), t.backward(output=3)), ValueError, "output"),
     (lambda t: (t.forward([[1.0]]), t.node_values(5)), IndexError, "sample"),
+    (lambda t: t.forward(None), TypeError, "X must be"),
+    (lambda t: t.forward([[None]]), TypeError, "X must be"),
+    (lambda t: (t.forward([[1.0]]), t.backward(output=0.0)), TypeError, "output must be an int"),
+    (lambda t: (t.forward([[1.0]]), t.backward(seed="a")), TypeError, "seed must be"),
 ])
 def test_tape_misuse_is_explained(call, error, match):
     x, w = Value(0.0), Value(3.0)
@@ -184,6 +188,31 @@ def test_compile_arguments_are_checked():
         compile([], inputs=[x])
     with pytest.raises(TypeError, match="list of Values"):
         compile(y, inputs=x)
+    with pytest.raises(TypeError, match="outputs must be a Value"):
+        compile(3, inputs=[x])
+    with pytest.raises(TypeError, match="fuse must be True or False"):
+        compile(y, inputs=[x], fuse=1)
+    with pytest.raises(TypeError, match="input_grads must be True or False"):
+        compile(y, inputs=[x], input_grads="no")
+
+
+@pytest.mark.parametrize("x", [0.0, 4.0, math.nan])
+def test_each_output_of_a_tape_backpropagates_only_its_own_graph(x):
+    # sqrt's derivative is inf at 0: the pass for w * x must not run through it with upstream 0.
+    def outputs():
+        leaf, w = Value(1.0), Value(3.0)
+        return leaf, w, [w * leaf, leaf.sqrt() * w, (leaf * w).exp()]
+
+    leaf, w, outs = outputs()
+    tape = compile(outs, inputs=[leaf], params=[w], input_grads=True)
+    tape.forward([[x], [2.0]])
+    for i in range(len(outs)):
+        grads = tape.backward(output=i, reduction="sum")
+        alone_leaf, alone_w, alone_outs = outputs()
+        alone = compile(alone_outs[i], inputs=[alone_leaf], params=[alone_w], input_grads=True)
+        alone.forward([[x], [2.0]])
+        np.testing.assert_array_equal(grads, alone.backward(reduction="sum"))
+        np.testing.assert_array_equal(tape.input_gradients, alone.input_gradients)
 
 
 def test_default_params_are_all_other_leaves():
@@ -198,6 +227,9 @@ def test_generated_dispatch_covers_every_op_and_is_keyed_on_the_table(tmp_path, 
     source = kernels._dispatch_source()
     for op in TABLE:
         assert f"code == {op.code}:  # {op.name}" in source
+    # Quotient derivatives divide the upstream gradient, as backward() does.
+    assert f"gx[lane] += go[lane] / _d{OPS['log'].code}_0(" in source
+    assert f"gy[lane] += go[lane] * _d{OPS['div'].code}_1(" in source
     before = kernels._fingerprint()
     for name in ("ops.py", "kernel_source.py", "kernels.py"):
         (tmp_path / name).write_bytes(open(f"{kernels._HERE}/{name}", "rb").read())

@@ -92,6 +92,15 @@ def test_value_rejects_non_numbers_naming_the_type(bad):
         Value(bad)
 
 
+@pytest.mark.parametrize("make, argument", [
+    (lambda: Value(10 ** 400), "data"), (lambda: Value(1.0) * -10 ** 400, "operand of mul"),
+    (lambda: Value(2.0) ** 10 ** 400, "exponent of pow"), (lambda: Value(1.0).leaky_relu(10 ** 400), "slope"),
+])
+def test_integers_beyond_float_range_are_refused_by_name(make, argument):
+    with pytest.raises(OverflowError, match=f"{argument} = .*out of float range"):
+        make()
+
+
 def test_operand_of_wrong_type_is_a_type_error():
     with pytest.raises(TypeError):
         Value(1.0) + "2"
@@ -189,3 +198,15 @@ def test_backward_rejects_non_values():
         backward(3.0)
     with pytest.raises(TypeError, match="grad"):
         Value(1.0).backward(grad="1")
+    y = Value(1.0) * 2
+    with pytest.raises(TypeError, match=r"order\[0\] must be a Value"):
+        backward(y, order=[1.0])
+    with pytest.raises(ValueError, match="order must end with root"):
+        backward(y, order=[Value(1.0)])
+
+
+def test_backward_with_its_topological_order_given():
+    x = Value(3.0)
+    y = x * x
+    backward(y, order=topological_order(y))
+    assert x.grad == 6.0
