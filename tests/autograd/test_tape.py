@@ -207,11 +207,13 @@ def test_each_output_of_a_tape_backpropagates_only_its_own_graph(x):
     tape = compile(outs, inputs=[leaf], params=[w], input_grads=True)
     tape.forward([[x], [2.0]])
     for i in range(len(outs)):
-        grads = tape.backward(output=i, reduction="sum")
         alone_leaf, alone_w, alone_outs = outputs()
         alone = compile(alone_outs[i], inputs=[alone_leaf], params=[alone_w], input_grads=True)
         alone.forward([[x], [2.0]])
-        np.testing.assert_array_equal(grads, alone.backward(reduction="sum"))
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0.5 / sqrt(0) warns without the JIT
+            grads = tape.backward(output=i, reduction="sum")
+            expected = alone.backward(reduction="sum")
+        np.testing.assert_array_equal(grads, expected)
         np.testing.assert_array_equal(tape.input_gradients, alone.input_gradients)
 
 
