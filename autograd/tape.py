@@ -84,7 +84,11 @@ class Tape:
         return n if n <= 128 else min(self.block, -(-n // 2))
 
     def backward(self, seed=None, output: int = 0, reduction: str = "mean") -> np.ndarray:
-        """Gradients of the summed (or averaged) output over the batch, per parameter."""
+        """Gradients of the summed (or averaged) output over the batch, per parameter.
+
+        Only output `output`'s own graph is differentiated, as `backward()` on that
+        output alone would be; `seed` (one number per sample) replaces the reduction.
+        """
         if self.vals is None:
             raise RuntimeError("call tape.forward(X) before tape.backward()")
         p = self._plan

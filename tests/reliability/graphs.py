@@ -192,6 +192,7 @@ def absolute_gradients(order, root) -> dict:
     """Backprop with |local derivative| on every edge: how strongly rounding upstream reaches each node."""
     total = {root: 1.0}
     for node in reversed(order):
-        for parent, local in zip(node.parents, local_gradients(node)):
-            total[parent] = total.get(parent, 0.0) + total.get(node, 0.0) * abs(local)
+        # |contribution| of a non-negative upstream: upstream * |local|, or upstream / |x| for a quotient
+        for parent, passed in zip(node.parents, contributions(node, total.get(node, 0.0))):
+            total[parent] = total.get(parent, 0.0) + abs(passed)
     return total
