@@ -67,13 +67,14 @@ def backward(root: Value, grad: float = 1.0, order=None) -> None:
     for node in order:
         if node._op is not None:
             node.grad = 0.0
-    hooked_leaves = _start_leaf_hooks(order) if state.hooks else None
+    hooked_leaves = _start_leaf_hooks(order) if state.hooks else ()
     try:
         root.grad += grad
         _propagate(order)
-    finally:
-        # Hooked leaves get back the grads set aside at the start even when a hook raised.
-        _finish_leaf_hooks(hooked_leaves)
+    except BaseException:  # a hook or anomaly mode stopped the pass: leaves' hooks do not run
+        _give_back(hooked_leaves)
+        raise
+    _finish_leaf_hooks(hooked_leaves)
 
 
 def _propagate(order) -> None:
@@ -143,15 +144,20 @@ def _start_leaf_hooks(order):
 
 
 def _finish_leaf_hooks(hooked_leaves) -> None:
-    """Run hooked leaves' hooks on this pass's share, then add back what was set aside (also after an error)."""
-    if not hooked_leaves:
-        return
-    try:
-        for leaf, _ in hooked_leaves:
+    """Each hooked leaf's hooks see this pass's share, then its set-aside grad is added back."""
+    for i, (leaf, before) in enumerate(hooked_leaves):
+        try:
             _run_hooks(leaf)
-    finally:
-        for leaf, before in hooked_leaves:
-            leaf.grad += before
+        except BaseException:
+            _give_back(hooked_leaves[i:])
+            raise
+        leaf.grad += before
+
+
+def _give_back(hooked_leaves) -> None:
+    """Add back the grads `_start_leaf_hooks` set aside, so an aborted pass never erases earlier ones."""
+    for leaf, before in hooked_leaves:
+        leaf.grad += before
 
 
 def _run_hooks(node):

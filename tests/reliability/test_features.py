@@ -227,6 +227,18 @@ def test_a_raising_leaf_hook_leaves_every_hooked_leaf_its_earlier_and_this_pass_
     assert (x.grad, w.grad) == (5.0 + 2.0, 7.0 + 1.0)
 
 
+def test_a_pass_stopped_midway_runs_no_leaf_hook_and_keeps_earlier_gradients():
+    x = Value(0.0, label="x")
+    x.grad = 5.0
+    seen = []
+    x.register_hook(seen.append)
+    with detect_anomaly(), pytest.raises(AnomalyError):
+        x.sqrt().backward()  # d sqrt/dx at 0 is inf: anomaly mode stops the pass
+    assert (x.grad, seen) == (5.0, [])
+    x.sqrt().backward(2.0)
+    assert math.isinf(x.grad) and seen == [math.inf]
+
+
 def test_a_raising_hook_in_the_stepper_can_be_undone_exactly():
     x = Value(1.0)
     x.grad = 5.0
