@@ -63,21 +63,18 @@ def gradwalk_nn_stepper(X, y, layers, backend="numba"):
 
 
 def gradwalk_tape_stepper(X, y, layers):
-    """autograd.compile on its own: the per-sample hinge graph and the L2 graph as tapes, SGD by hand."""
+    """autograd.compile on its own: the per-sample hinge graph as a tape; L2 and SGD on the parameter array."""
     model = gradwalk_model(layers)
     xs = [Value(0.0, label="x1"), Value(0.0, label="x2")]
     label = Value(0.0, label="y")
-    params = model.parameters()
-    tape = compile((1 - label * model(xs)).relu(), inputs=xs + [label], params=params)
-    reg = compile(sum((p * p for p in params), Value(0.0)) * ALPHA, inputs=[], params=params)
+    tape = compile((1 - label * model(xs)).relu(), inputs=xs + [label], params=model.parameters())
     XY = np.column_stack([X, y])
     w = tape.param_values()
 
     def step():
         tape.forward(XY, params=w)
         g = tape.backward()
-        reg.forward(None, params=w)
-        g += reg.backward(reduction="sum")
+        g += (2 * ALPHA) * w
         w[:] -= LR * g
 
     return Stepper(step, lambda: w.copy())

@@ -18,7 +18,6 @@ from autograd import Value, compile, name_scope
 
 from . import losses
 from .backends import BatchResult
-from .losses import l2_penalty
 
 
 def _log_sum_exp2(a, b):
@@ -99,7 +98,6 @@ class NumbaBackend:
         self.per_sample = n_targets(self.nout) if loss is losses.mse else 1
         self.tape = compile([sample_loss] + outputs, inputs=inputs + targets, params=self.params)
         self.l2 = l2
-        self.penalty = compile(l2 * l2_penalty(self.params), inputs=[], params=self.params) if l2 else None
         self.values = self.tape.param_values()
         self._seed = (0, None)
 
@@ -117,31 +115,31 @@ class NumbaBackend:
         loss = float(out[:, 0].sum() / (len(out) * self.per_sample))
         return BatchResult(loss, out[:, 1:])
 
-    def train_step(self, X, y, optimizer) -> BatchResult:
-        """Loss and gradients of one batch, then the optimizer's update, all on arrays."""
-        if len(optimizer.params) != len(self.params) or any(a is not b for a, b in zip(optimizer.params, self.params)):
-            raise ValueError("backend='numba' updates the parameters as one array: build the optimizer "
-                             "with model.parameters(), in that order")
+    def _loss_and_grads(self, X, y):
+        """(data loss and outputs, gradients of data loss + l2 * l2_penalty) for one batch."""
         result = self._forward(X, y)
         n = len(X)
         if self._seed[0] != n:
             self._seed = (n, np.full(n, 1.0 / (n * self.per_sample)))
         grads = self.tape.backward(seed=self._seed[1])
-        if self.penalty is not None:
-            self.penalty.forward(None, params=self.values)
-            grads += self.penalty.backward(reduction="sum")
+        if self.l2:
+            # d(l2 * sum p^2)/dp: the Value path adds l2 * p once per operand of p * p, i.e. exactly 2 * l2 * p.
+            grads += (2.0 * self.l2) * self.values
+        return result, grads
+
+    def train_step(self, X, y, optimizer) -> BatchResult:
+        """Loss and gradients of one batch, then the optimizer's update, all on arrays."""
+        if len(optimizer.params) != len(self.params) or any(a is not b for a, b in zip(optimizer.params, self.params)):
+            raise ValueError("backend='numba' updates the parameters as one array: build the optimizer "
+                             "with model.parameters(), in that order")
+        result, grads = self._loss_and_grads(X, y)
         self.values = optimizer.checked_update(self.values, grads)
         self.grads = grads
         return result
 
     def loss_and_grads(self, X, y) -> BatchResult:
         """As ValueBackend: set every parameter's .grad for the batch and return the data loss."""
-        result = self._forward(X, y)
-        n = len(X)
-        grads = self.tape.backward(seed=np.full(n, 1.0 / (n * self.per_sample)))
-        if self.penalty is not None:
-            self.penalty.forward(None, params=self.values)
-            grads = grads + self.penalty.backward(reduction="sum")
+        result, grads = self._loss_and_grads(X, y)
         for p, g in zip(self.params, grads.tolist()):
             p.grad = g
         return result
