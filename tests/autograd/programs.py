@@ -18,15 +18,16 @@ POSITIVE_SECOND = {"div"}
 
 
 @st.composite
-def programs(draw, ops=tuple(op.name for op in TABLE), max_leaves=4, max_steps=12):
-    """Draw (leaves, steps) for a random DAG over the given op names."""
-    leaves = draw(st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=1, max_size=max_leaves))
+def programs(draw, ops=tuple(op.name for op in TABLE), max_leaves=4, max_steps=12,
+             leaf=st.floats(-2.0, 2.0, allow_nan=False), pow_constants=POW_CONSTANTS):
+    """Draw (leaves, steps) for a random DAG over the given op names, leaves drawn from `leaf`."""
+    leaves = draw(st.lists(leaf, min_size=1, max_size=max_leaves))
     steps = []
     for _ in range(draw(st.integers(1, max_steps))):
         name = draw(st.sampled_from(ops))
         available = len(leaves) + len(steps)
         operands = tuple(draw(st.integers(0, available - 1)) for _ in range(OPS[name].arity))
-        k = draw(st.sampled_from(POW_CONSTANTS if name == "pow" else SLOPES if name == "leaky_relu" else (0.0,)))
+        k = draw(st.sampled_from(pow_constants if name == "pow" else SLOPES if name == "leaky_relu" else (0.0,)))
         steps.append((name, operands, k))
     return leaves, steps
 

@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 from autograd import OPS, TABLE, Value, contributions, local_gradients
 from autograd.value import apply, evaluate
+from tests.autograd.programs import programs as base_programs
 
 OP_NAMES = tuple(op.name for op in TABLE)
 POW_CONSTANTS = (2.0, 3.0, 0.5, -1.0, -2.0, 1.5, 0.0, 1.0)
-SLOPES = (0.01, 0.2)
 SPECIAL = (0.0, -0.0, math.nan, math.inf, -math.inf, 1.0, -1.0, 0.5, 2.0)
 SUBNORMAL = (5e-324, -1e-310, 2e-315)
 DOMAIN_ERRORS = (ValueError, ZeroDivisionError)
@@ -43,18 +43,10 @@ def leaf_values(moderate: bool = False):
     return st.one_of(*options)
 
 
-@st.composite
-def programs(draw, moderate=False, max_leaves=4, max_steps=10, ops=OP_NAMES):
-    """(leaves, steps): a random DAG with shared subexpressions and repeated operands (`a + a`)."""
-    leaves = draw(st.lists(leaf_values(moderate), min_size=1, max_size=max_leaves))
-    steps = []
-    for _ in range(draw(st.integers(1, max_steps))):
-        name = draw(st.sampled_from(ops))
-        available = len(leaves) + len(steps)
-        operands = tuple(draw(st.integers(0, available - 1)) for _ in range(OPS[name].arity))
-        k = draw(st.sampled_from(POW_CONSTANTS if name == "pow" else SLOPES if name == "leaky_relu" else (0.0,)))
-        steps.append((name, operands, k))
-    return leaves, steps
+def programs(moderate=False, max_leaves=4, max_steps=10, ops=OP_NAMES):
+    """(leaves, steps): a random DAG with shared subexpressions and repeated operands (`a + a`), hostile leaves."""
+    return base_programs(ops=ops, max_leaves=max_leaves, max_steps=max_steps, leaf=leaf_values(moderate),
+                         pow_constants=POW_CONSTANTS)
 
 
 def run_values(leaves, steps):
