@@ -15,7 +15,7 @@ demo: $(VENV)/.installed-base
 test: $(VENV)/.installed-test
 	$(PY) -m pytest $(ARGS)
 	@echo "The tape kernels once more as plain Python (NUMBA_DISABLE_JIT=1), so their code is covered:"
-	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider tests/autograd/test_tape.py
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -p no:cacheprovider tests/autograd/test_tape.py
 
 bench: $(VENV)/.installed-bench
 	@# Graphviz's dot is timed beside the bundled engine when it can be installed; the rest runs without it.

@@ -36,7 +36,6 @@ class Tour:
 
     def __init__(self, out, quick, render):
         self.out, self.quick, self.render_graphs = out, quick, render
-        os.makedirs(out, exist_ok=True)
         if render:
             try:
                 viz.find_engine()
@@ -199,14 +198,18 @@ def main(argv=None):
         for name, (title, _) in SECTIONS.items():
             print(f"{name:12} {title}")
         return 0
-    chosen = args.sections + args.section or list(SECTIONS)
+    chosen = list(dict.fromkeys(args.sections + args.section)) or list(SECTIONS)  # each once, in order given
     unknown = [name for name in chosen if name not in SECTIONS]
     if unknown:
         parser.error(f"unknown section {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as error:
+        parser.error(f"--out {args.out}: cannot make a folder there ({error.strerror}); pass a folder path")
     tour = Tour(args.out, args.quick, not args.no_render)
-    for number, name in enumerate(chosen, 1):
+    for name in chosen:
         title, function = SECTIONS[name]
-        print(f"\n== {number}. {title} ==")
+        print(f"\n== {list(SECTIONS).index(name) + 1}. {title} ==")  # its number in the whole tour
         function(tour)
     print(f"\nDone. Pictures are in {os.path.abspath(args.out)}/")
     return 0

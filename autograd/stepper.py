@@ -21,7 +21,7 @@ order, so every grad ends up == to what `backward()` gives.
 from . import state
 from .graph import _operand_data, _run_hooks, _start_leaf_hooks, contributions, node_names, topological_order
 from .ops import format_constant
-from .trace import Edge, Step, expression, fill, format_number, step_records, steps_table
+from .trace import Edge, Step, Undone, expression, fill, format_number, step_records, steps_table
 from .value import Value, _as_float, chain, evaluate
 
 
@@ -72,6 +72,7 @@ class BackpropStepper:
             return None
         node = self._nodes[position]
         self._check((node, *node.parents))
+        self._check_value(node)
         self._advance(position + 1)
         if position + 1 == len(self._nodes):
             self._finish()
@@ -98,12 +99,12 @@ class BackpropStepper:
         return self
 
     def back(self):
-        """Undo the last step, restoring the grads it changed exactly; returns that Step (None at the start)."""
+        """Undo the last step, restoring the grads it changed exactly; returns what it undid (None at the start)."""
         position = len(self._upstream)
         if position == 0:
             self.reset()
             return None
-        undone = self._make_step(position - 1)
+        undone = Undone(self._make_step(position - 1))
         if self._finished:
             for (leaf, _), grad in zip(self._hooked_leaves or (), self._finish_grads):
                 leaf.grad = grad
@@ -294,6 +295,23 @@ class BackpropStepper:
                     f"graph it was made for; rebuild the expression (values computed from the old numbers are "
                     f"stale) and create a new stepper from it with .backward_steps()"
                 )
+
+
+    def _check_value(self, node) -> None:
+        """Raise RuntimeError when `node` no longer equals its op applied to its operands' data."""
+        try:
+            now = evaluate(node._op.forward, node._a.data, 0.0 if node._b is None else node._b.data, node.k)
+        except ValueError:  # outside the op's domain
+            now = None
+        if now is not None and (now == node.data or now != now and node.data != node.data):
+            return
+        names = self.names
+        formula = expression(node, names)
+        raise RuntimeError(
+            f"{names[node]} = {formula} holds {node.data!r}, but {formula} of its operands' current data is {now!r}: "
+            f"a number it was computed from was edited before this stepper was made. Rebuild the expression from "
+            f"the current numbers and create a new stepper from it with .backward_steps()"
+        )
 
 
 def _snapshot(order) -> tuple:

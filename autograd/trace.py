@@ -87,7 +87,7 @@ class Edge:
     divisor: object = None
 
     def __repr__(self):
-        return (f"<Edge {self.parent_name}.grad += {format_number(self.contribution)} -> "
+        return (f"<Edge {_wrt(self.parent_name)}.grad += {format_number(self.contribution)} -> "
                 f"{format_number(self.grad_after)}>")
 
 
@@ -110,7 +110,7 @@ class Step:
     def __str__(self):
         hooked = self.upstream_before_hooks
         lines = [
-            f"Step {self.number}/{self.total}  {self.name} = {self.expression} = {format_number(self.value)}"
+            f"Step {self.number}/{self.total}  {_defined(self.name, self.expression)} = {format_number(self.value)}"
             f"   upstream d{_wrt(self.root_name)}/d{_wrt(self.name)} = {format_number(self.upstream)}"
             + (f" (hooks replaced {format_number(hooked)})" if hooked is not None else "")
         ]
@@ -121,7 +121,7 @@ class Step:
             derivative = f"{_derivative_of(self.expression)}/d{_wrt(edge.parent_name)}{which}"
             lines.append(f"  local  {_equation(derivative, edge)}")
             lines.append(
-                f"  {edge.parent_name}.grad += {g} * {_in_formula(edge.local)}{_as_division(self.upstream, edge)}  ->  "
+                f"  {_wrt(edge.parent_name)}.grad += {g} * {_in_formula(edge.local)}{_as_division(self.upstream, edge)}  ->  "
                 f"{_in_formula(edge.grad_before)} + {_in_formula(edge.contribution)} = {format_number(edge.grad_after)}"
             )
         return "\n".join(lines)
@@ -133,10 +133,10 @@ class Step:
     def summary(self) -> str:
         """The step on one line: which grads it changed, and to what."""
         updates = "; ".join(
-            f"{e.parent_name}.grad += {format_number(e.contribution)} -> {format_number(e.grad_after)}"
+            f"{_wrt(e.parent_name)}.grad += {format_number(e.contribution)} -> {format_number(e.grad_after)}"
             for e in self.edges
         )
-        return f"<Step {self.number}/{self.total} {self.name} = {self.expression}: {updates}>"
+        return f"<Step {self.number}/{self.total} {_defined(self.name, self.expression)}: {updates}>"
 
     def _repr_html_(self):
         caption = html.escape(
@@ -151,6 +151,30 @@ class Step:
         )
         head = "".join(f"<th>{h}</th>" for h in ("parent", "local rule", "local", "contribution", "grad"))
         return f"<table><caption>{caption}</caption><tr>{head}</tr>{rows}</table>"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Undone:
+    """What `back()` undid: the step, and each grad it put back."""
+
+    step: Step
+
+    def __str__(self):
+        restored = {}  # parent id -> (name, grad before the step, grad after it); a + a counts once
+        for e in self.step.edges:
+            name, before, _ = restored.get(id(e.parent), (e.parent_name, e.grad_before, None))
+            restored[id(e.parent)] = (name, before, e.grad_after)
+        grads = "; ".join(f"{_wrt(name)}.grad back to {format_number(before)} (was {format_number(after)})"
+                          for name, before, after in restored.values())
+        return f"Undid step {self.step.number}/{self.step.total}  {_defined(self.step.name, self.step.expression)}: {grads}"
+
+    def __repr__(self):
+        return str(self)
+
+
+def _defined(name: str, formula: str) -> str:
+    """'n = x * w', or just the formula when the label is that formula."""
+    return formula if name == formula else f"{name} = {formula}"
 
 
 def _as_division(upstream: float, edge: Edge) -> str:

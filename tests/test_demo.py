@@ -79,6 +79,20 @@ def test_list_and_unknown_sections():
     assert done.returncode != 0 and "unknown section nonsense" in done.stderr
 
 
+def test_a_section_keeps_its_tour_number_and_runs_once(tmp_path):
+    text = run_demo("activations", "activations", "--no-render", "--out", str(tmp_path))
+    assert text.count("== 5. ") == 1 and "== 1. " not in text
+
+
+def test_an_out_path_that_cannot_be_a_folder_is_named(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    done = subprocess.run([sys.executable, str(ROOT / "demo.py"), "neuron", "--out", str(afile / "x")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 2 and f"--out {afile / 'x'}: cannot make a folder there" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_no_render_skips_diagrams_and_says_so(tmp_path):
     text = run_demo("neuron", "--no-render", "--out", str(tmp_path))
     assert "skipped neuron.svg, neuron.png" in text and not (tmp_path / "neuron.png").exists()

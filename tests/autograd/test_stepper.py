@@ -266,11 +266,47 @@ def test_nothing_changes_until_the_first_step_and_reset_restores_the_start():
     assert stepper.back() is None and (x.grad, h.grad, y.grad) == (0.25, 7.0, -1.0)
 
 
-def test_back_returns_the_step_it_undid():
-    x = Value(2.0)
-    stepper = (x * x).backward_steps()
+def test_back_returns_the_step_it_undid_and_says_so():
+    x = Value(2.0, label="x")
+    y = x * x
+    y.label = "y"
+    stepper = y.backward_steps()
     taken = stepper.step()
-    assert stepper.back() == taken and x.grad == 0.0
+    undone = stepper.back()
+    assert undone.step == taken and x.grad == 0.0
+    # a + a restores its one parent once: from before the first edge to after the second
+    assert repr(undone) == "Undid step 1/1  y = x * x: x.grad back to 0 (was 4)"
+
+
+def test_a_graph_already_stale_when_the_stepper_is_made_is_refused_at_its_step():
+    x = Value(2.0, label="x")
+    y = x * x * x  # 8
+    y.label = "y"
+    x.data = 3.0  # y still holds 8, but v1 * x is now 4 * 3
+    stepper = y.backward_steps()
+    with pytest.raises(RuntimeError, match=r"y = v1 \* x holds 8\.0, but v1 \* x of its operands' current data is "
+                                           r"12\.0.*backward_steps"):
+        stepper.step()
+    assert stepper.position == 0 and x.grad == 0.0
+
+
+def test_nan_and_ieee_results_are_not_mistaken_for_stale_values():
+    x = Value(float("nan"), label="x")
+    y = (x * 2.0 + Value(1000.0).exp()).tanh()  # NaN, and exp's overflow to inf (computed through numpy)
+    assert [step.number for step in y.backward_steps()] == [1, 2, 3, 4]
+
+
+def test_a_formula_label_reads_as_one_name_in_grad_lines():
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    product = x1 * w1
+    product.label = "x1*w1 + b"
+    out = product.tanh()
+    out.label = "o"
+    stepper = out.backward_steps()
+    assert "  (x1*w1 + b).grad += 1 * " in str(stepper.step())
+    same = x1 * w1
+    same.label = "x1 * w1"  # the label is the formula: said once
+    assert str(same.backward_steps().step()).startswith("Step 1/1  x1 * w1 = -6   upstream")
 
 
 def test_a_leaf_root_has_no_steps_but_is_seeded_like_backward():
