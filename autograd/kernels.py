@@ -112,14 +112,38 @@ def run(kernel: str, n_blocks: int, *args):
     module = load()
     if n_blocks > 1:
         return getattr(module, kernel)(*args)
-    import numba
-
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
+    get_threads, set_threads = _thread_count_functions()
+    threads = get_threads()
+    set_threads(1)
     try:
         return getattr(module, kernel)(*args)
     finally:
-        numba.set_num_threads(threads)
+        set_threads(threads)
+
+
+_thread_functions = None
+
+
+def _thread_count_functions():
+    """(get, set) of this thread's numba thread count: numba's C entry points when it has them.
+
+    numba.get_num_threads/set_num_threads take a lock and check their argument on every
+    call, about 5 us of a 45 us step of 100 samples (twice each per step); the C
+    functions they end in are what they call, with arguments already known valid here.
+    """
+    global _thread_functions
+    if _thread_functions is None:
+        import numba
+
+        numba.get_num_threads()  # starts the thread pool; numba's C entry points exist from here on
+        try:
+            from numba.np.ufunc import parallel
+
+            functions = (parallel._get_num_threads, parallel._set_num_threads)
+        except (ImportError, AttributeError):  # another numba: its public, slower functions
+            functions = (numba.get_num_threads, numba.set_num_threads)
+        _thread_functions = functions
+    return _thread_functions
 
 
 def load():
