@@ -100,6 +100,7 @@ class NumbaBackend:
         self.l2 = l2
         self.values = self.tape.param_values()
         self._seed = (0, None)
+        self._checked = None  # (optimizer, its params list, that list's length) last found to match
 
     def _columns(self, X, y):
         y = np.asarray(y, dtype=np.float64)
@@ -129,13 +130,26 @@ class NumbaBackend:
 
     def train_step(self, X, y, optimizer) -> BatchResult:
         """Loss and gradients of one batch, then the optimizer's update, all on arrays."""
-        if len(optimizer.params) != len(self.params) or any(a is not b for a, b in zip(optimizer.params, self.params)):
-            raise ValueError("backend='numba' updates the parameters as one array: build the optimizer "
-                             "with model.parameters(), in that order")
+        self._check_optimizer(optimizer)
         result, grads = self._loss_and_grads(X, y)
         self.values = optimizer.checked_update(self.values, grads)
         self.grads = grads
         return result
+
+    def _check_optimizer(self, optimizer) -> None:
+        """The optimizer must hold exactly model.parameters(), in order; checked once per optimizer and list.
+
+        Comparing every parameter on every step cost more than a step of 100 samples; the
+        check runs again when the optimizer or its params list (or that list's length) changes.
+        """
+        params = optimizer.params
+        checked = self._checked
+        if checked is not None and checked[0] is optimizer and checked[1] is params and checked[2] == len(params):
+            return
+        if len(params) != len(self.params) or any(a is not b for a, b in zip(params, self.params)):
+            raise ValueError("backend='numba' updates the parameters as one array: build the optimizer "
+                             "with model.parameters(), in that order")
+        self._checked = (optimizer, params, len(params))
 
     def loss_and_grads(self, X, y) -> BatchResult:
         """As ValueBackend: set every parameter's .grad for the batch and return the data loss."""
