@@ -173,21 +173,42 @@ def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, c
         sx = dense_slots[in_off + i]
         for t in range(n):
             xt[t, i] = vals[sx, lo + t]
+    # Four outputs and four samples per pass while four outputs remain: each element of xt
+    # read serves four rows of gW.
+    t4 = n // 4 * 4
+    blocked = m // 4 * 4
+    for q in range(0, blocked, 4):
+        j0, j1, j2, j3 = live[q], live[q + 1], live[q + 2], live[q + 3]
+        s0, s1 = dense_slots[out_off + j0], dense_slots[out_off + j1]
+        s2, s3 = dense_slots[out_off + j2], dense_slots[out_off + j3]
+        gw0, gw1 = gw[w_off + j0 * nin:w_off + (j0 + 1) * nin], gw[w_off + j1 * nin:w_off + (j1 + 1) * nin]
+        gw2, gw3 = gw[w_off + j2 * nin:w_off + (j2 + 1) * nin], gw[w_off + j3 * nin:w_off + (j3 + 1) * nin]
+        for t in range(0, t4, 4):
+            a0, a1, a2, a3 = g[s0, t], g[s0, t + 1], g[s0, t + 2], g[s0, t + 3]
+            b0, b1, b2, b3 = g[s1, t], g[s1, t + 1], g[s1, t + 2], g[s1, t + 3]
+            c0, c1, c2, c3 = g[s2, t], g[s2, t + 1], g[s2, t + 2], g[s2, t + 3]
+            e0, e1, e2, e3 = g[s3, t], g[s3, t + 1], g[s3, t + 2], g[s3, t + 3]
+            for i in range(nin):
+                v0, v1, v2, v3 = xt[t, i], xt[t + 1, i], xt[t + 2, i], xt[t + 3, i]
+                gw0[i] = gw0[i] + a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3
+                gw1[i] = gw1[i] + b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3
+                gw2[i] = gw2[i] + c0 * v0 + c1 * v1 + c2 * v2 + c3 * v3
+                gw3[i] = gw3[i] + e0 * v0 + e1 * v1 + e2 * v2 + e3 * v3
+    # The rest: the outputs left over take their samples four per pass, then every output the
+    # samples after the last four one at a time; and the bias grads.
     for q in range(m):
         j = live[q]
         so = dense_slots[out_off + j]
         gwj = gw[w_off + j * nin:w_off + (j + 1) * nin]
-        t = 0
-        while t + 4 <= n:
-            g0, g1, g2, g3 = g[so, t], g[so, t + 1], g[so, t + 2], g[so, t + 3]
-            for i in range(nin):
-                gwj[i] = gwj[i] + g0 * xt[t, i] + g1 * xt[t + 1, i] + g2 * xt[t + 2, i] + g3 * xt[t + 3, i]
-            t += 4
-        while t < n:
+        if q >= blocked:
+            for t in range(0, t4, 4):
+                g0, g1, g2, g3 = g[so, t], g[so, t + 1], g[so, t + 2], g[so, t + 3]
+                for i in range(nin):
+                    gwj[i] = gwj[i] + g0 * xt[t, i] + g1 * xt[t + 1, i] + g2 * xt[t + 2, i] + g3 * xt[t + 3, i]
+        for t in range(t4, n):
             gj = g[so, t]
             for i in range(nin):
                 gwj[i] += gj * xt[t, i]
-            t += 1
         if b_off >= 0:
             total = gb[b_off + j]
             gj = g[so]
