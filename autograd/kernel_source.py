@@ -195,7 +195,7 @@ def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, c
                 gw2[i] = gw2[i] + c0 * v0 + c1 * v1 + c2 * v2 + c3 * v3
                 gw3[i] = gw3[i] + e0 * v0 + e1 * v1 + e2 * v2 + e3 * v3
     # The rest: the outputs left over take their samples four per pass, then every output the
-    # samples after the last four one at a time; and the bias grads.
+    # samples after the last four one at a time.
     for q in range(m):
         j = live[q]
         so = dense_slots[out_off + j]
@@ -209,12 +209,28 @@ def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, c
             gj = g[so, t]
             for i in range(nin):
                 gwj[i] += gj * xt[t, i]
-        if b_off >= 0:
-            total = gb[b_off + j]
-            gj = g[so]
-            for t in range(n):
-                total += gj[t]
-            gb[b_off + j] = total
+    if b_off < 0:
+        return
+    # Bias grads: each a sum over the samples in order, a chain of dependent additions; four
+    # outputs' chains interleaved keep the adder busy while each waits for its last sum.
+    for q in range(0, blocked, 4):
+        j0, j1, j2, j3 = live[q], live[q + 1], live[q + 2], live[q + 3]
+        g0, g1 = g[dense_slots[out_off + j0]], g[dense_slots[out_off + j1]]
+        g2, g3 = g[dense_slots[out_off + j2]], g[dense_slots[out_off + j3]]
+        t0, t1, t2, t3 = gb[b_off + j0], gb[b_off + j1], gb[b_off + j2], gb[b_off + j3]
+        for t in range(n):
+            t0 += g0[t]
+            t1 += g1[t]
+            t2 += g2[t]
+            t3 += g3[t]
+        gb[b_off + j0], gb[b_off + j1], gb[b_off + j2], gb[b_off + j3] = t0, t1, t2, t3
+    for q in range(blocked, m):
+        j = live[q]
+        total = gb[b_off + j]
+        gj = g[dense_slots[out_off + j]]
+        for t in range(n):
+            total += gj[t]
+        gb[b_off + j] = total
 
 
 @njit(cache=CACHE, parallel=True, error_model="numpy")
