@@ -151,9 +151,6 @@ def load():
     global _module
     if _module is not None:
         return _module
-    # OpenMP's idle threads spin by default; on a machine busy with other work a
-    # spinning pool makes every parallel kernel wait for a core. Sleep instead.
-    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     name = f"gradwalk_kernels_{_fingerprint()}"
     directory = cache_dir()
     path = os.path.join(directory, name + ".py")
