@@ -103,17 +103,16 @@ class Optimizer:
 
     def checked_update(self, values: np.ndarray, grads: np.ndarray) -> np.ndarray:
         """update(), refusing non-finite gradients or results with FloatingPointError (the state is kept)."""
-        self._check_finite(grads, "gradient of parameter {name} is {value!r}; try a smaller lr or check the "
-                                  "loss and the data for overflow")
         state = dict(self.__dict__)  # update() rebinds its state arrays, never changes them in place
         with np.errstate(over="ignore", invalid="ignore"):  # the result is checked below
             new = self.update(values, grads)
-        try:
+        # A non-finite gradient makes a non-finite result, so one check serves both on every good step.
+        if not np.isfinite(new).all():
+            self.__dict__.update(state)
+            self._check_finite(grads, "gradient of parameter {name} is {value!r}; try a smaller lr or check the "
+                                      "loss and the data for overflow")
             self._check_finite(new, f"this step would set parameter {{name}} to {{value!r}}: lr={self.lr!r} is "
                                     f"too large for gradients of this size; try a smaller lr")
-        except FloatingPointError:
-            self.__dict__.update(state)
-            raise
         return new
 
     def _check_finite(self, numbers: np.ndarray, message: str) -> None:
