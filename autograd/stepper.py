@@ -296,11 +296,10 @@ class BackpropStepper:
                     f"stale) and create a new stepper from it with .backward_steps()"
                 )
 
-
     def _check_value(self, node) -> None:
         """Raise RuntimeError when `node` no longer equals its op applied to its operands' data."""
         try:
-            now = evaluate(node._op.forward, node._a.data, 0.0 if node._b is None else node._b.data, node.k)
+            now = evaluate(node._op.forward, *_operand_data(node), node.k)
         except ValueError:  # outside the op's domain
             now = None
         if now is not None and (now == node.data or now != now and node.data != node.data):

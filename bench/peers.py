@@ -142,8 +142,8 @@ def torch_stepper(X, y, layers, dtype="float64"):
         optimizer.step()
 
     def flat():
-        return np.concatenate([torch.cat([lin.weight, lin.bias[:, None]], 1).detach().double().numpy().ravel()
-                               for lin in model if isinstance(lin, torch.nn.Linear)])
+        return flatten([(lin.weight.detach().double().numpy(), lin.bias.detach().double().numpy())
+                        for lin in model if isinstance(lin, torch.nn.Linear)])
 
     return Stepper(step, flat)
 

@@ -70,7 +70,6 @@ def table(rows, frame_color=None) -> str:
     return f'<<TABLE {frame} CELLBORDER="1" CELLSPACING="0" CELLPADDING="5">{body}</TABLE>>'
 
 
-
 def value_label(name: str, automatic_name: bool, data: str, grad, fill: str, frame_color,
                 grad_width: int = 0) -> str:
     """The label of a Value: name | data | grad (grad None leaves its cell out)."""
