@@ -138,6 +138,19 @@ def test_domain_error_names_op_node_and_sample():
         compile(1.0 / d, inputs=[d], params=[]).forward([[1.0], [0.0]])
 
 
+def test_a_domain_error_with_a_finite_ieee_result_is_caught_too():
+    # (-inf) ** -1.5 is 0 in IEEE arithmetic, but the op table refuses a negative base with a
+    # non-integer exponent, and so does the Value path: the tape must not return the 0.
+    x, y = Value(1.0, label="x"), Value(1.0, label="y")
+    with pytest.raises(ValueError, match=r"vpow: a negative number.*x = -inf, y = -1.5 at sample 1"):
+        compile(x ** y, inputs=[x, y], params=[]).forward([[2.0, 1.0], [-math.inf, -1.5]])
+    with pytest.raises(ValueError, match="sample 0"):
+        compile(x ** -0.5, inputs=[x], params=[]).forward([[-math.inf]])
+    with pytest.raises(ValueError, match="vpow"):
+        x.data, y.data = -math.inf, -1.5
+        x ** y
+
+
 def test_overflow_is_not_a_domain_error():
     x = Value(1.0)
     assert compile(x.exp(), inputs=[x], params=[]).forward([[1000.0]])[0, 0] == math.inf
