@@ -233,9 +233,19 @@ def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, c
         gb[b_off + j] = total
 
 
+@njit(cache=CACHE, error_model="numpy")
+def _zeros(rows, columns):
+    """np.zeros((rows, columns)) without a parallel loop (in a parallel kernel np.zeros is one, a thread launch)."""
+    out = np.empty((rows, columns))
+    for r in range(rows):
+        for c in range(columns):
+            out[r, c] = 0.0
+    return out
+
+
 @njit(cache=CACHE, parallel=True, error_model="numpy")
-def backward(vals, seed, seed_slot, grads, g_inputs, wflat, ins, konst, d_int, dense_slots, w_index, b_index,
-             needs_grad, cone, shared_slots, shared_params, grad_input_slots, block):
+def backward(vals, seed, seed_slot, cone, grads, g_inputs, wflat, ins, konst, d_int, dense_slots, w_index, b_index,
+             needs_grad, shared_slots, shared_params, grad_input_slots, block):
     """Propagate `seed` (d loss / d output, per sample) back; add parameter grads to `grads`.
 
     Only instructions whose result is in `cone` (the slots the seeded output depends on) run:
@@ -248,9 +258,9 @@ def backward(vals, seed, seed_slot, grads, g_inputs, wflat, ins, konst, d_int, d
     for d in range(d_int.shape[0]):
         max_nin = max(max_nin, d_int[d, 0])
         max_nout = max(max_nout, d_int[d, 1])
-    g_shared = np.zeros((n_blocks, shared_slots.shape[0]))
-    g_w = np.zeros((n_blocks, w_index.shape[0]))
-    g_b = np.zeros((n_blocks, b_index.shape[0]))
+    g_shared = _zeros(n_blocks, shared_slots.shape[0])
+    g_w = _zeros(n_blocks, w_index.shape[0])
+    g_b = _zeros(n_blocks, b_index.shape[0])
     for blk in prange(n_blocks):
         lo = blk * block
         hi = min(lo + block, n_samples)
@@ -259,7 +269,8 @@ def backward(vals, seed, seed_slot, grads, g_inputs, wflat, ins, konst, d_int, d
         xt = np.empty((n, max_nin))
         live = np.empty(max_nout, np.int64)
         need = np.empty(max_nin, np.int64)
-        g[seed_slot, :] = seed[lo:hi]
+        for lane in range(n):  # loops, not slice assignments: those compile a shape-mismatch message (~1.6 s)
+            g[seed_slot, lane] = seed[lo + lane]
         gw = g_w[blk]
         gb = g_b[blk]
         for t in range(ins.shape[0] - 1, -1, -1):
@@ -277,7 +288,8 @@ def backward(vals, seed, seed_slot, grads, g_inputs, wflat, ins, konst, d_int, d
                 total += gs[lane]
             g_shared[blk, m] = total
         for m in range(grad_input_slots.shape[0]):
-            g_inputs[lo:hi, m] = g[grad_input_slots[m]]
+            for lane in range(n):
+                g_inputs[lo + lane, m] = g[grad_input_slots[m], lane]
     # Blocks are summed in block order, so the result does not depend on the thread count.
     for blk in range(n_blocks):
         for m in range(shared_slots.shape[0]):

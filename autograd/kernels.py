@@ -103,25 +103,25 @@ def _is_cached(name: str, directory: str) -> bool:
     return bool(glob.glob(pattern, recursive=True))
 
 
+_thread_functions = None
+
+
 def run(kernel: str, n_blocks: int, *args):
     """Call a kernel of the module; a batch of one block runs on this thread alone.
 
     One block has no parallel work, and waking the other threads for it costs more
     than the block itself, a lot more when other processes keep the cores busy.
     """
-    module = load()
+    function = getattr(_module or load(), kernel)
     if n_blocks > 1:
-        return getattr(module, kernel)(*args)
-    get_threads, set_threads = _thread_count_functions()
+        return function(*args)
+    get_threads, set_threads = _thread_functions or _thread_count_functions()
     threads = get_threads()
     set_threads(1)
     try:
-        return getattr(module, kernel)(*args)
+        return function(*args)
     finally:
         set_threads(threads)
-
-
-_thread_functions = None
 
 
 def _thread_count_functions():

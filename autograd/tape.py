@@ -18,6 +18,7 @@ DENSE instruction. Anything else runs as one instruction per op-table op.
 
 import numpy as np
 
+from . import kernels
 from .graph import topological_order
 from .tape_checks import check_domain, check_inputs, check_leaves, check_samples, check_seed
 from .value import Value, evaluate
@@ -43,6 +44,13 @@ class Tape:
         self._bflat = np.zeros(len(plan.b_index))
         self._seed_cache = (None, None)
         self._cones = {}  # output index -> which slots that output depends on
+        # The kernels' arguments that stay the same from call to call, in their order.
+        self._forward_plan = (plan.constants, self._wflat, self._bflat, plan.ins, plan.konst, plan.d_int,
+                              plan.dense_slots, plan.w_index, plan.b_index, plan.input_slots, plan.fill_slots,
+                              plan.fill_sources)
+        self._backward_plan = (self._wflat, plan.ins, plan.konst, plan.d_int, plan.dense_slots, plan.w_index,
+                               plan.b_index, plan.needs_grad, plan.shared_slots, plan.shared_params,
+                               plan.grad_input_slots)
 
     def __repr__(self):
         p = self._plan
@@ -59,25 +67,20 @@ class Tape:
         `params` (an array in the order of `tape.params`) replaces the parameters'
         current data, so a training loop can keep them in an array between steps.
         """
-        p = self._plan
         X = check_samples(X, len(self.inputs))
         if params is None:
             params = self.param_values()
-        elif not (isinstance(params, np.ndarray) and params.dtype == np.float64 and params.shape == (len(self.params),)):
+        elif not (type(params) is np.ndarray and params.dtype == np.float64 and params.shape == (len(self.params),)):
             raise ValueError(f"params must be a float64 array of shape ({len(self.params)},), one entry per tape parameter")
         n = X.shape[0]
         if self.vals is None or self.vals.shape[1] != n:
             self.vals = np.empty((self.n_slots, n))
-        from . import kernels
-
         block = self._block(n)
-        kernels.run(
-            "forward", -(-n // block), self.vals, X, params, p.constants, self._wflat, self._bflat, p.ins, p.konst,
-            p.d_int, p.dense_slots, p.w_index, p.b_index, p.input_slots, p.fill_slots, p.fill_sources, _I(block))
-        if p.checked:
+        kernels.run("forward", -(-n // block), self.vals, X, params, *self._forward_plan, _I(block))
+        if self._plan.checked:
             check_domain(self, self.vals)
         self.grads = None
-        return self.vals[p.output_slots].T.copy()
+        return self.vals[self._plan.output_slots].T  # a new array (fancy indexing copies), column-major
 
     def _block(self, n):
         # Small batches run as one block: a parallel launch costs more than it saves.
@@ -101,13 +104,9 @@ class Tape:
         seed = self._seed(n, reduction) if seed is None else check_seed(seed, n)
         grads = np.zeros(len(self.params))
         g_inputs = np.zeros((n, len(p.grad_input_slots)))
-        from . import kernels
-
         block = self._block(n)
-        kernels.run(
-            "backward", -(-n // block), self.vals, seed, _I(p.output_slots[output]), grads, g_inputs, self._wflat,
-            p.ins, p.konst, p.d_int, p.dense_slots, p.w_index, p.b_index, p.needs_grad, self._cone(output),
-            p.shared_slots, p.shared_params, p.grad_input_slots, _I(block))
+        kernels.run("backward", -(-n // block), self.vals, seed, _I(p.output_slots[output]), self._cone(output),
+                    grads, g_inputs, *self._backward_plan, _I(block))
         self.grads = grads
         self.input_gradients = g_inputs if self.input_grads else None
         return grads

@@ -35,6 +35,8 @@ def check_leaves(inputs, params) -> None:
 
 def check_samples(X, n_inputs: int) -> np.ndarray:
     """X as a C-contiguous float64 matrix of shape (samples, n_inputs)."""
+    if _ready(X, 2) and X.shape[1] == n_inputs and X.shape[0]:  # as a training loop passes it: checked in ~0.2 us
+        return X
     if X is None:
         if n_inputs == 0:
             return np.zeros((1, 0))
@@ -51,10 +53,17 @@ def check_samples(X, n_inputs: int) -> np.ndarray:
 
 def check_seed(seed, n_samples: int) -> np.ndarray:
     """`seed` (d loss / d output per sample) as a contiguous float64 vector of n_samples entries."""
+    if _ready(seed, 1) and seed.shape[0] == n_samples:
+        return seed
     seed = _as_float_array(seed, "seed", f"one number per sample, shape ({n_samples},)")
     if seed.shape != (n_samples,):
         raise ValueError(f"seed must have one entry per sample, shape ({n_samples},), got {seed.shape}")
     return seed
+
+
+def _ready(array, ndim: int) -> bool:
+    """Whether `array` is already a C-contiguous float64 numpy array of `ndim` dimensions."""
+    return type(array) is np.ndarray and array.dtype == np.float64 and array.ndim == ndim and array.flags.c_contiguous
 
 
 def _as_float_array(data, argument: str, expected: str) -> np.ndarray:

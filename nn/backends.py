@@ -15,7 +15,7 @@ A backend is a class built as ``Backend(model, loss, l2)`` with these methods:
 
 import contextlib
 import gc
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,8 +25,7 @@ from .losses import l2_penalty
 from .validate import check_choice
 
 
-@dataclass(frozen=True)
-class BatchResult:
+class BatchResult(NamedTuple):
     """The data loss of a batch (mean over samples, without the l2 term) and the model's outputs."""
 
     loss: float

@@ -100,16 +100,25 @@ class NumbaBackend:
         self.l2 = l2
         self.values = self.tape.param_values()
         self._seed = (0, None)
+        self._columns_buffer = np.empty((0, len(self.tape.inputs)))
         self._checked = None  # (optimizer, its params list, that list's length) last found to match
 
     def _columns(self, X, y):
-        y = np.asarray(y, dtype=np.float64)
+        """The tape's input matrix for a batch: the features, then the targets as the loss reads them.
+
+        One buffer serves every batch of the same size (the kernels copy it in), so a step allocates nothing here.
+        """
+        n, nin = len(X), self.model.nin
+        if self._columns_buffer.shape[0] != n:
+            self._columns_buffer = np.empty((n, len(self.tape.inputs)))
+        columns = self._columns_buffer
+        columns[:, :nin] = X
         if self.encoding == "one_hot":
-            targets = np.zeros((len(y), self.nout))
-            targets[np.arange(len(y)), y.astype(np.int64)] = 1.0
+            columns[:, nin:] = 0.0
+            columns[np.arange(n), nin + np.asarray(y).astype(np.int64)] = 1.0
         else:
-            targets = y.reshape(len(y), -1)
-        return np.hstack([X, targets])
+            columns[:, nin:] = np.reshape(y, (n, -1))
+        return columns
 
     def _forward(self, X, y) -> BatchResult:
         out = self.tape.forward(self._columns(X, y), params=self.values)
