@@ -11,6 +11,8 @@
 # parallel (prange); each block writes its own columns of vals and its own row of
 # the per-block gradient buffers, which the caller sums in block order, so results
 # do not depend on the number of threads. No fastmath: results match the Value path.
+# kernels.py adds forward_one_block and backward_one_block, this text of forward and
+# backward without parallel=True, for batches of one block: no thread launch.
 # flake8: noqa: F821  (forward_op, backward_op, DENSE, CACHE come from the generated prefix)
 
 import numpy as np

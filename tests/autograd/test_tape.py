@@ -106,6 +106,23 @@ def test_results_do_not_depend_on_thread_count():
     assert np.array_equal(results[0][0], results[1][0]) and np.array_equal(results[0][1], results[1][1])
 
 
+def test_one_block_twins_compute_what_the_parallel_kernels_compute(monkeypatch):
+    """A batch of one block runs forward_one_block / backward_one_block; the parallel kernels agree bit for bit."""
+    from autograd import kernels
+
+    model, params = mlp([3, 9, 5, 1])
+    x = [Value(0.0) for _ in range(3)]
+    out = model(x)
+    tape = compile([(out - x[0]).tanh(), out.exp()], x, params, input_grads=True)
+    X = np.random.default_rng(7).normal(size=(37, 3))
+    seed = np.random.default_rng(8).normal(size=37)
+    twin = (tape.forward(X), tape.backward(seed=seed), tape.input_gradients)
+    monkeypatch.setattr(kernels, "run", lambda kernel, n_blocks, *args: getattr(kernels.load(), kernel)(*args))
+    parallel = (tape.forward(X), tape.backward(seed=seed), tape.input_gradients)
+    for a, b in zip(twin, parallel):
+        assert a.tobytes() == b.tobytes()
+
+
 def test_node_values_show_fused_intermediates():
     x, w, b = Value(0.0, label="x"), Value(2.0, label="w"), Value(0.5, label="b")
     product = w * x
