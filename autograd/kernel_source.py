@@ -236,13 +236,19 @@ def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, c
 
 
 @njit(cache=CACHE, error_model="numpy")
-def _zeros(rows, columns):
-    """np.zeros((rows, columns)) without a parallel loop (in a parallel kernel np.zeros is one, a thread launch)."""
-    out = np.empty((rows, columns))
-    for r in range(rows):
-        for c in range(columns):
-            out[r, c] = 0.0
-    return out
+def _add_blocks(grads, partial, index):
+    """grads[index[m]] += partial[:, m] summed over the blocks in block order (overwrites partial[0]).
+
+    The order is fixed, so results do not depend on the number of threads; whole rows are
+    added at a time, which vectorises, and only the totals are scattered into grads.
+    """
+    total = partial[0]
+    for blk in range(1, partial.shape[0]):
+        row = partial[blk]
+        for m in range(total.shape[0]):
+            total[m] += row[m]
+    for m in range(total.shape[0]):
+        grads[index[m]] += total[m]
 
 
 @njit(cache=CACHE, parallel=True, error_model="numpy")
@@ -260,9 +266,11 @@ def backward(vals, seed, seed_slot, cone, grads, g_inputs, wflat, ins, konst, d_
     for d in range(d_int.shape[0]):
         max_nin = max(max_nin, d_int[d, 0])
         max_nout = max(max_nout, d_int[d, 1])
-    g_shared = _zeros(n_blocks, shared_slots.shape[0])
-    g_w = _zeros(n_blocks, w_index.shape[0])
-    g_b = _zeros(n_blocks, b_index.shape[0])
+    # One row of parameter grads per block, zeroed by its block (np.zeros here would be a
+    # parallel loop of its own, a thread launch).
+    g_shared = np.empty((n_blocks, shared_slots.shape[0]))
+    g_w = np.empty((n_blocks, w_index.shape[0]))
+    g_b = np.empty((n_blocks, b_index.shape[0]))
     for blk in prange(n_blocks):
         lo = blk * block
         hi = min(lo + block, n_samples)
@@ -275,6 +283,10 @@ def backward(vals, seed, seed_slot, cone, grads, g_inputs, wflat, ins, konst, d_
             g[seed_slot, lane] = seed[lo + lane]
         gw = g_w[blk]
         gb = g_b[blk]
+        for m in range(gw.shape[0]):
+            gw[m] = 0.0
+        for m in range(gb.shape[0]):
+            gb[m] = 0.0
         for t in range(ins.shape[0] - 1, -1, -1):
             c, out, a, b, d = ins[t, 0], ins[t, 1], ins[t, 2], ins[t, 3], ins[t, 4]
             if c == DENSE:
@@ -292,11 +304,6 @@ def backward(vals, seed, seed_slot, cone, grads, g_inputs, wflat, ins, konst, d_
         for m in range(grad_input_slots.shape[0]):
             for lane in range(n):
                 g_inputs[lo + lane, m] = g[grad_input_slots[m], lane]
-    # Blocks are summed in block order, so the result does not depend on the thread count.
-    for blk in range(n_blocks):
-        for m in range(shared_slots.shape[0]):
-            grads[shared_params[m]] += g_shared[blk, m]
-        for m in range(w_index.shape[0]):
-            grads[w_index[m]] += g_w[blk, m]
-        for m in range(b_index.shape[0]):
-            grads[b_index[m]] += g_b[blk, m]
+    _add_blocks(grads, g_shared, shared_params)
+    _add_blocks(grads, g_w, w_index)
+    _add_blocks(grads, g_b, b_index)
