@@ -74,6 +74,16 @@ SAMPLE_LOSSES = {
 }
 
 
+def _floats(data, name: str) -> np.ndarray:
+    """`data` as a float64 array, or a TypeError naming it."""
+    if type(data) is np.ndarray and data.dtype == np.float64:
+        return data
+    try:
+        return np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of numbers, got {type(data).__name__}") from None
+
+
 def _copy_columns(destination, source, name: str) -> None:
     """destination[...] = source for two (n, k) blocks: column by column when k is small.
 
@@ -124,12 +134,12 @@ class NumbaBackend:
 
         One buffer serves every batch of the same size (the kernels copy it in), so a step allocates nothing here.
         """
-        n, nin = len(X), self.model.nin
+        X, y = _floats(X, "X"), _floats(y, "y")
+        n, nin = len(X) if X.ndim else 0, self.model.nin
         if self._columns_buffer.shape[0] != n:
             self._columns_buffer = np.empty((n, len(self.tape.inputs)))
-        columns = self._columns_buffer
-        _copy_columns(columns[:, :nin], np.asarray(X), "X")
-        y, targets = np.asarray(y), columns[:, nin:]
+        columns, targets = self._columns_buffer, self._columns_buffer[:, nin:]
+        _copy_columns(columns[:, :nin], X, "X")
         if self.encoding == "one_hot":
             targets[:] = 0.0
             targets[np.arange(n), y.astype(np.int64)] = 1.0

@@ -80,3 +80,18 @@ def test_optimizer_over_reordered_parameters_is_refused():
     opt = SGD(list(reversed(model.parameters())), lr=0.1)
     with pytest.raises(ValueError, match="model.parameters"):
         nn.fit(model, X_MOONS, Y_MOONS, loss="mse", optimizer=opt, epochs=1, progress=False, backend="numba")
+
+
+def test_batches_of_the_wrong_shape_or_type_are_refused_by_name():
+    """The backend copies each batch into one reused buffer: a short or wide batch must not leave stale columns."""
+    model = nn.MLP(2, [3, 3], seed=0)
+    engine = nn.backends.get_backend("numba")(model, nn.mse)
+    X, Y = np.ones((4, 2)), np.zeros((4, 3))
+    engine.evaluate(X, Y)
+    with pytest.raises(ValueError, match=r"^X must have shape \(4, 2\)"):
+        engine.evaluate(X[:, :1], Y)
+    with pytest.raises(ValueError, match=r"^y must have shape \(4, 3\)"):
+        engine.evaluate(X, Y[:, 0])
+    with pytest.raises(TypeError, match="^y must be an array of numbers"):
+        engine.evaluate(X, [["a", "b", "c"]] * 4)
+    assert engine.evaluate(X, Y).loss == nn.mse([model(list(row)) for row in X], Y).data
