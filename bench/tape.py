@@ -17,7 +17,7 @@ import numpy as np
 import nn
 
 from . import peers
-from .timing import best_time, calls_for
+from .timing import best_time, best_times_in_rounds
 
 CONFIGS = [((2, 16, 16, 1), 100), ((2, 16, 16, 1), 1000), ((2, 16, 16, 1), 10_000), ((2, 64, 64, 1), 10_000)]
 SLOW_UP_TO = 100  # the scalar engines (a graph per sample) run only the smallest batch
@@ -44,11 +44,12 @@ print(time.perf_counter() - start)
 """
 
 
-def seconds_per_step(stepper):
-    """Best time of one step, after warm-up steps (compilation and first-touch excluded)."""
-    for _ in range(3):
-        stepper.step()
-    return best_time(stepper.step, repeats=5, number=calls_for(stepper.step))
+def seconds_per_step(steppers: dict) -> dict:
+    """{name: best time of one step}, after warm-up steps (compilation and first-touch excluded); timed in rounds."""
+    for stepper in steppers.values():
+        for _ in range(3):
+            stepper.step()
+    return best_times_in_rounds({name: stepper.step for name, stepper in steppers.items()}, repeats=5)
 
 
 def parity(make, X, y, layers, steps):
@@ -102,15 +103,13 @@ def run_config(sizes, n):
     print(f"### MLP{list(sizes[1:])}, {n:,} samples ({peers.flops_per_sample(sizes):,} FLOPs per sample)\n")
     print("| system | µs per step | vs PyTorch float64 | GFLOP/s | params vs PyTorch float64 |")
     print("|---|---:|---:|---:|---:|")
-    times = {}
-    for name, make, scalar in SYSTEMS:
-        if scalar and n > SLOW_UP_TO:
-            continue
-        stepper = make(X, y, layers)
-        if stepper is None:
+    systems = [(name, make, scalar) for name, make, scalar in SYSTEMS if not (scalar and n > SLOW_UP_TO)]
+    steppers = {name: make(X, y, layers) for name, make, _ in systems}
+    times = seconds_per_step({name: stepper for name, stepper in steppers.items() if stepper is not None})
+    for name, make, scalar in systems:
+        if steppers[name] is None:
             print(f"| {name} | not installed | | | |")
             continue
-        times[name] = seconds_per_step(stepper)
         steps = PARITY_STEPS["slow" if scalar else "fast"]
         error = parity(make, X, y, layers, steps)
         torch64 = times.get("PyTorch float64")
@@ -125,7 +124,8 @@ def main():
     """Print the markdown report of the tape benchmark and return its timings per configuration."""
     print("## numba path: one full-batch training step (forward, backward, SGD) in every system\n")
     print(f"{threads()}; numpy float64 matmul peak {matmul_peak():.1f} GFLOP/s. \"vs PyTorch float64\" is "
-          "PyTorch's time over the system's (above 1: faster). Best of 5 timings after 3 warm-up steps.\n")
+          "PyTorch's time over the system's (above 1: faster). Best of 5 rounds after 3 warm-up steps; each "
+          "round times every system once, so a slow spell of the machine falls on all of them.\n")
     results = {(sizes, n): run_config(sizes, n) for sizes, n in CONFIGS}
     cold, warm = first_step_times()
     print(f"First training step in a new process (import, compile or load kernels, build, step): "
