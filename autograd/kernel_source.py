@@ -19,6 +19,10 @@ import numpy as np
 from numba import njit, prange
 
 
+# Inside the parallel kernels, array expressions (np.zeros, slice assignments) are written
+# as plain loops: numba would make each a parallel loop of its own, which costs compile time,
+# and a slice assignment also compiles a shape-mismatch message (~1.6 s).
+#
 # Row views (vals[slot, lo:hi]) are taken outside the innermost loops: every view
 # is a new array whose reference count numba updates atomically.
 #
@@ -109,7 +113,10 @@ def forward(vals, X, params, constants, wflat, bflat, ins, konst, d_int, dense_s
                 row[s] = X[s, c]
         for m in range(fill_slots.shape[0]):
             source = fill_sources[m]
-            vals[fill_slots[m], lo:hi] = params[source] if source < n_params else constants[source - n_params]
+            value = params[source] if source < n_params else constants[source - n_params]
+            row = vals[fill_slots[m]]
+            for s in range(lo, hi):
+                row[s] = value
         for t in range(ins.shape[0]):
             c, out, a, b, d = ins[t, 0], ins[t, 1], ins[t, 2], ins[t, 3], ins[t, 4]
             if c == DENSE:
@@ -282,11 +289,14 @@ def backward(vals, seed, seed_slot, cone, grads, g_inputs, wflat, ins, konst, d_
         lo = blk * block
         hi = min(lo + block, n_samples)
         n = hi - lo
-        g = np.zeros((n_slots, n))
+        g = np.empty((n_slots, n))
+        for r in range(n_slots):
+            for lane in range(n):
+                g[r, lane] = 0.0
         xt = np.empty((n, max_nin))
         live = np.empty(max_nout, np.int64)
         need = np.empty(max_nin, np.int64)
-        for lane in range(n):  # loops, not slice assignments: those compile a shape-mismatch message (~1.6 s)
+        for lane in range(n):
             g[seed_slot, lane] = seed[lo + lane]
         gw = g_w[blk]
         gb = g_b[blk]
