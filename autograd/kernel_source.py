@@ -13,7 +13,7 @@
 # do not depend on the number of threads. No fastmath: results match the Value path.
 # kernels.py adds forward_one_block and backward_one_block, this text of forward and
 # backward without parallel=True, for batches of one block: no thread launch.
-# flake8: noqa: F821  (forward_op, backward_op, DENSE, CACHE come from the generated prefix)
+# flake8: noqa: F821  (forward_op, backward_op, activate, chain_from_output, DENSE, CACHE: the generated prefix)
 
 import numpy as np
 from numba import njit, prange
@@ -34,8 +34,8 @@ from numba import njit, prange
 
 
 @njit(cache=CACHE, error_model="numpy")
-def _dense_forward(vals, lo, hi, d, d_int, dense_slots, wflat, bflat):
-    nin, nout, in_off, out_off, w_off, b_off, bias_first = d_int[d]
+def _dense_forward(vals, lo, hi, d, d_int, dense_slots, wflat, bflat, k):
+    nin, nout, in_off, out_off, w_off, b_off, bias_first, act = d_int[d]
     n = hi - lo
     first = 0 if b_off >= 0 and bias_first else 1  # inputs consumed by the start
     x = vals[dense_slots[in_off], lo:hi]
@@ -91,6 +91,8 @@ def _dense_forward(vals, lo, hi, d, d_int, dense_slots, wflat, bflat):
                 o[lane] += w * x[lane]
         if b_off >= 0 and not bias_first:
             o += bflat[b_off + j]
+        if act >= 0:  # the activation, in place while the row is in cache: the neuron's value is not kept
+            activate(act, o, k, n)
 
 
 @njit(cache=CACHE, parallel=True, error_model="numpy")
@@ -120,15 +122,15 @@ def forward(vals, X, params, constants, wflat, bflat, ins, konst, d_int, dense_s
         for t in range(ins.shape[0]):
             c, out, a, b, d = ins[t, 0], ins[t, 1], ins[t, 2], ins[t, 3], ins[t, 4]
             if c == DENSE:
-                _dense_forward(vals, lo, hi, d, d_int, dense_slots, wflat, bflat)
+                _dense_forward(vals, lo, hi, d, d_int, dense_slots, wflat, bflat, konst[t])
             else:
                 bt = b if b >= 0 else a
                 forward_op(c, vals[out, lo:hi], vals[a, lo:hi], vals[bt, lo:hi], konst[t], hi - lo)
 
 
 @njit(cache=CACHE, error_model="numpy")
-def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, cone, gw, gb, xt, live, need):
-    nin, nout, in_off, out_off, w_off, b_off, bias_first = d_int[d]
+def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, cone, gw, gb, xt, live, need, k):
+    nin, nout, in_off, out_off, w_off, b_off, bias_first, act = d_int[d]
     n = hi - lo
     # Only the outputs in the cone pass gradients back: another output's neuron has upstream 0,
     # and 0 times an infinite weight would be NaN where the Value path passes nothing.
@@ -137,6 +139,9 @@ def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, c
         if cone[dense_slots[out_off + j]]:
             live[m] = j
             m += 1
+            if act >= 0:  # from the activation's grad to the neuron's, in place
+                out = dense_slots[out_off + j]
+                chain_from_output(act, g[out], vals[out, lo:hi], k, n)
     # inputs' grads: gx[i] += sum_j W[j, i] * gout[j], four outputs per pass and, while four
     # inputs remain, four inputs per pass, so every row of output grads read serves four inputs.
     # Each gx adds its outputs in order (the quads of outputs, then the rest one at a time).
@@ -307,7 +312,8 @@ def backward(vals, seed, seed_slot, cone, grads, g_inputs, wflat, ins, konst, d_
         for t in range(ins.shape[0] - 1, -1, -1):
             c, out, a, b, d = ins[t, 0], ins[t, 1], ins[t, 2], ins[t, 3], ins[t, 4]
             if c == DENSE:
-                _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, cone, gw, gb, xt, live, need)
+                _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, cone, gw, gb, xt, live, need,
+                                konst[t])
             elif cone[out]:
                 bt = b if b >= 0 else a
                 backward_op(c, g[a], g[bt], g[out], vals[a, lo:hi], vals[bt, lo:hi],

@@ -51,6 +51,16 @@ def _dispatch_source() -> str:
                 "            for lane in range(n):",
                 f"                {grad}[lane] += go[lane] {_chain_operator(op, i)} {factor}",
             ]
+    # The ops a dense layer applies to its outputs (Op.from_output): forward in place, and
+    # backward from the op's grad to the neuron's, g = 0 + g * d out/d x read from out alone.
+    fused = [op for op in ops.TABLE if op.from_output]
+    for name, body in (("activate(code, o, k, n)", "o[lane] = _f{c}(o[lane], 0.0, k)"),
+                       ("chain_from_output(code, g, o, k, n)", "g[lane] = 0.0 + g[lane] * _d{c}_0(o[lane], 0.0, k, o[lane])")):
+        lines += ["", "", "@njit(cache=CACHE, error_model='numpy')", f"def {name}:"]
+        for i, op in enumerate(fused):
+            lines += [f"    {'if' if i == 0 else 'elif'} code == {op.code}:  # {op.name}",
+                      "        for lane in range(n):",
+                      "            " + body.format(c=op.code)]
     return "\n".join(lines) + "\n"
 
 

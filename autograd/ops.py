@@ -21,6 +21,8 @@ Every function takes plain floats so numba can compile it unchanged:
   serves floats and Values, so `grad()` divides as well.
 * ``domain(x, y, k)``: ``(exception class, message)`` when the operands are
   outside the op's domain, else None. Only the Python side calls it.
+* ``from_output`` (unary ops): True when ``derivatives[0]`` reads ``out`` alone. The
+  numba tape then applies the op inside a dense layer and never stores its input.
 
 Templates use ``{x}``, ``{y}``, ``{k}`` and ``{out}``: the stepper fills them
 with names (``rules``) or with numbers (``numerics``).
@@ -55,6 +57,7 @@ class Op:
     has_constant: bool = False  # True when `k` is part of the op (pow, leaky_relu)
     graph_derivatives: tuple = ()  # the derivatives again, built from Value ops (for grad of grad)
     divisors: Optional[tuple] = None  # per operand: None, or what backprop divides the upstream by
+    from_output: bool = False  # derivatives[0] reads only `out`
     code: int = -1  # position in TABLE, the opcode of the numba tape
 
     def label(self, k: float = 0.0) -> str:
@@ -138,7 +141,7 @@ _ENTRIES = [
     ("exp", 1, "exp", "exp({x})",
      lambda x, y, k: math.inf if x > LOG_MAX else math.exp(x),
      (lambda x, y, k, out: out,),
-     ("exp({x})",), ("{out}",), dict(graph_derivatives=(lambda x, y, k, out: out,))),
+     ("exp({x})",), ("{out}",), dict(graph_derivatives=(lambda x, y, k, out: out,), from_output=True)),
     ("log", 1, "log", "log({x})",
      lambda x, y, k: math.log(x),
      (lambda x, y, k, out: 1.0 / x,),
@@ -154,15 +157,18 @@ _ENTRIES = [
     ("tanh", 1, "tanh", "tanh({x})",
      lambda x, y, k: math.tanh(x),
      (lambda x, y, k, out: 1.0 - out * out,),
-     ("1 - tanh({x})^2",), ("1 - ({out})^2",), dict(graph_derivatives=(lambda x, y, k, out: 1.0 - out * out,))),
+     ("1 - tanh({x})^2",), ("1 - ({out})^2",),
+     dict(graph_derivatives=(lambda x, y, k, out: 1.0 - out * out,), from_output=True)),
     ("sigmoid", 1, "sigmoid", "sigmoid({x})",
      lambda x, y, k: 1.0 / (1.0 + math.exp(-x)) if x >= 0.0 else math.exp(x) / (1.0 + math.exp(x)),
      (lambda x, y, k, out: out * (1.0 - out),),
-     ("sigmoid({x}) * (1 - sigmoid({x}))",), ("{out} * (1 - {out})",), dict(graph_derivatives=(lambda x, y, k, out: out * (1.0 - out),))),
+     ("sigmoid({x}) * (1 - sigmoid({x}))",), ("{out} * (1 - {out})",),
+     dict(graph_derivatives=(lambda x, y, k, out: out * (1.0 - out),), from_output=True)),
     ("relu", 1, "relu", "relu({x})",
      lambda x, y, k: 0.0 if x <= 0.0 else x,
-     (lambda x, y, k, out: 0.0 if x <= 0.0 else 1.0,),
-     ("1 if {x} > 0 else 0",), ("1 if {x} > 0 else 0",), dict(graph_derivatives=(lambda x, y, k, out: 0.0 if x.data <= 0.0 else 1.0,))),
+     (lambda x, y, k, out: 0.0 if out <= 0.0 else 1.0,),  # out > 0 exactly when x > 0 (and NaN gives 1 both ways)
+     ("1 if {x} > 0 else 0",), ("1 if {x} > 0 else 0",),
+     dict(graph_derivatives=(lambda x, y, k, out: 0.0 if x.data <= 0.0 else 1.0,), from_output=True)),
     ("leaky_relu", 1, "leaky_relu({k})", "leaky_relu({x}, {k})",
      lambda x, y, k: x if x > 0.0 else k * x,
      (lambda x, y, k, out: 1.0 if x > 0.0 else k,),

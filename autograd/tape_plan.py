@@ -82,6 +82,26 @@ def find_dots(order, consumers, outputs, is_param):
     return dots, absorbed
 
 
+def fused_activations(order, groups, consumers, outputs) -> dict:
+    """{neuron: its activation} for the dense layers whose every neuron feeds one op applied inside the layer.
+
+    The op must be unary with a derivative read from its output (`Op.from_output`) and no
+    domain, the same op and constant for the whole layer, and the neuron's only use: then
+    the kernels compute it in the layer's last pass and never store the neuron's value
+    (node_values recomputes it).
+    """
+    user = {p: node for node in order for p in node.parents}
+    fused = {}
+    for members in groups.values():
+        acts = [user.get(d.node) if consumers[d.node] == 1 and d.node not in outputs else None for d in members]
+        ops_and_constants = {(act._op.code, act.k) if act is not None else None for act in acts}
+        act = acts[0]
+        if (act is not None and len(ops_and_constants) == 1 and act._op.arity == 1 and act._op.from_output
+                and act._op.domain is None):
+            fused.update((d.node, a) for d, a in zip(members, acts))
+    return fused
+
+
 def plan(order, outputs, inputs, params, fuse, input_grads):
     """Turn the graph into kernel arrays (see kernel_source.py for how they are read)."""
     result = Plan(order)
@@ -98,6 +118,8 @@ def plan(order, outputs, inputs, params, fuse, input_grads):
         if node in dots:
             d = dots[node]
             groups[(tuple(id(x) for x in d.xs), d.bias is not None, d.bias_first)].append(d)
+    activation = fused_activations(order, groups, consumers, output_set)
+    applied_in_layers = set(activation.values())
 
     def slot(node):
         if node not in result.slot:
@@ -112,7 +134,7 @@ def plan(order, outputs, inputs, params, fuse, input_grads):
     group_of = {d.node: key for key, members in groups.items() for d in members}
     emitted = set()
     for node in order:
-        if node._op is None or node in absorbed:
+        if node._op is None or node in absorbed or node in applied_in_layers:
             continue
         if node in group_of:
             key = group_of[node]
@@ -122,15 +144,17 @@ def plan(order, outputs, inputs, params, fuse, input_grads):
             members = groups[key]
             first = members[0]
             nin, nout = len(first.xs), len(members)
+            act = activation.get(first.node)
             d_int.append((nin, nout, len(dense_slots), len(dense_slots) + nin, len(w_index),
-                          len(b_index) if first.bias is not None else -1, int(first.bias_first)))
+                          len(b_index) if first.bias is not None else -1, int(first.bias_first),
+                          act._op.code if act is not None else -1))
             dense_slots.extend(slot(x) for x in first.xs)
-            dense_slots.extend(slot(d.node) for d in members)
+            dense_slots.extend(slot(activation.get(d.node, d.node)) for d in members)
             for d in members:
                 w_index.extend(param_index[w] for w in d.weights)
                 if d.bias is not None:
                     b_index.append(param_index[d.bias])
-            code.append(DENSE), out.append(-1), a.append(-1), b.append(-1), konst.append(0.0)
+            code.append(DENSE), out.append(-1), a.append(-1), b.append(-1), konst.append(act.k if act is not None else 0.0)
             dense.append(len(d_int) - 1)
             continue
         parents = node.parents
@@ -160,7 +184,7 @@ def plan(order, outputs, inputs, params, fuse, input_grads):
             constants.append(node.data)
 
     needs_grad = np.zeros(len(result.slot_nodes), dtype=np.bool_)
-    dense_members = {d.node for ds in groups.values() for d in ds}
+    dense_members = {d.node for ds in groups.values() for d in ds} | applied_in_layers
     for node in order:
         s = result.slot.get(node)
         if s is None:
@@ -178,7 +202,7 @@ def plan(order, outputs, inputs, params, fuse, input_grads):
     result.out, result.a, result.b = as_int(out), as_int(a), as_int(b)
     result.konst = np.array(konst, dtype=np.float64)
     result.dense = as_int(dense)
-    result.d_int = np.array(d_int, dtype=np.int64).reshape(-1, 7)
+    result.d_int = np.array(d_int, dtype=np.int64).reshape(-1, 8)
     result.dense_slots, result.w_index, result.b_index = as_int(dense_slots), as_int(w_index), as_int(b_index)
     result.input_slots = as_int([result.slot[x] for x in inputs])
     result.output_slots = as_int([result.slot[o] for o in outputs])

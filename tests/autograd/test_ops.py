@@ -3,6 +3,8 @@
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd import OPS, TABLE, Value, backward, contributions, gradcheck, local_gradients
 from autograd.value import apply
@@ -28,6 +30,20 @@ def test_table_is_consistent():
         for template in (op.expr, *op.rules, *op.numerics):
             template.format(x="a", y="b", k="2", out="c")  # only known placeholders
         assert op.divisors is None or len(op.divisors) == op.arity
+
+
+FROM_OUTPUT = [op for op in TABLE if op.from_output]
+
+
+@pytest.mark.parametrize("op", FROM_OUTPUT, ids=[op.name for op in FROM_OUTPUT])
+@given(x=st.floats(allow_nan=True, allow_infinity=True), k=st.floats(-3, 3))
+def test_a_derivative_from_the_output_reads_nothing_else(op, x, k):
+    """The tape fuses these ops into dense layers and calls the derivative without the input."""
+    assert op.arity == 1 and op.domain is None
+    out = op.forward(x, 0.0, k)
+    expected = op.derivatives[0](x, 0.0, k, out)
+    got = op.derivatives[0](out, 0.0, k, out)  # the tape passes out for x
+    assert got == expected or (math.isnan(got) and math.isnan(expected))
 
 
 QUOTIENTS = [(op, i) for op in TABLE if op.divisors for i, divisor in enumerate(op.divisors) if divisor]

@@ -79,6 +79,43 @@ def test_mlp_with_fused_layers_matches_the_value_path(activation, bias_first):
     outputs, grads = value_path(lambda: (1 - y * model(x)).relu(), x + [y], params, X, "mean")
     assert np.array_equal(tape.forward(X)[:, 0], outputs)  # same additions in the same order
     assert_close(tape.backward(), grads)
+    assert list(tape._plan.d_int[:, 7]) == [OPS[activation].code] * 2 + [-1]  # applied inside the layers
+
+
+def test_an_activation_fused_into_its_layer_keeps_every_value_and_bit():
+    """relu(neuron) computed inside the dense layer: the neuron gets no slot, node_values recomputes it."""
+    model, params = mlp([3, 6, 5, 2])
+    x = [Value(0.0) for _ in range(3)]
+    outs = model(x)
+    fused, plain = compile(outs, x, params), compile(outs, x, params, fuse=False)
+    assert fused.n_slots < plain.n_slots and len(fused._plan.code) == 3
+    X = np.random.default_rng(3).normal(size=(300, 3))
+    assert np.array_equal(fused.forward(X), plain.forward(X))
+    for output in (0, 1):
+        assert_close(fused.backward(output=output), plain.backward(output=output), rel=1e-14)
+    assert fused.node_values(7) == plain.node_values(7)
+
+
+def test_activations_stay_separate_where_fusing_would_change_the_graph():
+    """Not fused: a neuron used twice, a neuron that is an output, mixed activations, or a derivative that needs x."""
+    rng = np.random.default_rng(4)
+    x = [Value(0.0), Value(0.0)]
+    weights = [[Value(rng.uniform(-1, 1)) for _ in x] for _ in range(3)]
+    biases = [Value(0.1) for _ in weights]
+    neurons = [sum((w * xi for w, xi in zip(row, x)), b) for row, b in zip(weights, biases)]
+    cases = {
+        "used twice": [neurons[0].relu() + neurons[0], neurons[1].relu(), neurons[2].relu()],
+        "an output": [neurons[0].relu(), neurons[1].relu(), neurons[2].relu(), neurons[0]],
+        "mixed": [neurons[0].relu(), neurons[1].tanh(), neurons[2].relu()],
+        "not from the output": [n.leaky_relu(0.1) for n in neurons],
+    }
+    X = rng.normal(size=(20, 2))
+    params = [w for row in weights for w in row] + biases
+    for name, outs in cases.items():
+        tape = compile(outs, x, params)
+        assert tape._plan.n_dense == 1 and tape._plan.d_int[0, 7] == -1, name
+        plain = compile(outs, x, params, fuse=False)
+        assert np.array_equal(tape.forward(X), plain.forward(X)), name
 
 
 def test_fusion_is_optional_and_changes_nothing_but_speed():
