@@ -5,7 +5,7 @@ forward or derivative function) is generated from `autograd.ops.TABLE` and put i
 front of the interpreter in kernel_source.py. The result is written to a file whose
 name carries a hash of ops.py, kernel_source.py, this file and the numba version,
 and loaded as a module. numba's on-disk cache lives beside that file, so the first
-process compiles (about 15 s) and later ones load in well under a second; a changed
+process compiles (8 to 17 s) and later ones load in well under a second; a changed
 op table gets a new file and can never load a stale kernel.
 
 Environment: ``GRADWALK_CACHE_DIR`` (where the generated module and numba's cache
@@ -158,7 +158,7 @@ def load():
         path = os.path.join(directory, name + ".py")
         _write_atomically(path, text)
     if not (cache_enabled() and _is_cached(name, directory)) and not os.environ.get("NUMBA_DISABLE_JIT") == "1":
-        print("gradwalk: compiling the numba kernels (once per install, up to about 15 s)...", file=sys.stderr)
+        print("gradwalk: compiling the numba kernels (once per install, 8 to 17 s)...", file=sys.stderr)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
