@@ -34,7 +34,7 @@ from numba import njit, prange
 
 
 @njit(cache=CACHE, error_model="numpy")
-def _dense_forward(vals, lo, hi, d, d_int, dense_slots, wflat, bflat, k):
+def _dense_forward(vals, lo, hi, d, d_int, dense_slots, wflat, bflat, act_k):
     nin, nout, in_off, out_off, w_off, b_off, bias_first, act = d_int[d]
     n = hi - lo
     first = 0 if b_off >= 0 and bias_first else 1  # inputs consumed by the start
@@ -92,7 +92,7 @@ def _dense_forward(vals, lo, hi, d, d_int, dense_slots, wflat, bflat, k):
         if b_off >= 0 and not bias_first:
             o += bflat[b_off + j]
         if act >= 0:  # the activation, in place while the row is in cache: the neuron's value is not kept
-            activate(act, o, k, n)
+            activate(act, o, act_k, n)
 
 
 @njit(cache=CACHE, parallel=True, error_model="numpy")
@@ -129,7 +129,8 @@ def forward(vals, X, params, constants, wflat, bflat, ins, konst, d_int, dense_s
 
 
 @njit(cache=CACHE, error_model="numpy")
-def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, cone, gw, gb, xt, live, need, k):
+def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, cone, gw, gb, xt, live, need,
+                    act_k):
     nin, nout, in_off, out_off, w_off, b_off, bias_first, act = d_int[d]
     n = hi - lo
     # Only the outputs in the cone pass gradients back: another output's neuron has upstream 0,
@@ -141,7 +142,7 @@ def _dense_backward(vals, g, lo, hi, d, d_int, dense_slots, wflat, needs_grad, c
             m += 1
             if act >= 0:  # from the activation's grad to the neuron's, in place
                 out = dense_slots[out_off + j]
-                chain_from_output(act, g[out], vals[out, lo:hi], k, n)
+                chain_from_output(act, g[out], vals[out, lo:hi], act_k, n)
     # inputs' grads: gx[i] += sum_j W[j, i] * gout[j], four outputs per pass and, while four
     # inputs remain, four inputs per pass, so every row of output grads read serves four inputs.
     # Each gx adds its outputs in order (the quads of outputs, then the rest one at a time).

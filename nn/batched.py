@@ -18,6 +18,7 @@ from autograd import Value, compile, name_scope
 
 from . import losses
 from .backends import BatchResult
+from .validate import check_numbers
 
 
 def _log_sum_exp2(a, b):
@@ -74,16 +75,6 @@ SAMPLE_LOSSES = {
 }
 
 
-def _floats(data, name: str) -> np.ndarray:
-    """`data` as a float64 array, or a TypeError naming it."""
-    if type(data) is np.ndarray and data.dtype == np.float64:
-        return data
-    try:
-        return np.asarray(data, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an array of numbers, got {type(data).__name__}") from None
-
-
 def _copy_columns(destination, source, name: str) -> None:
     """destination[...] = source for two (n, k) blocks: column by column when k is small.
 
@@ -134,7 +125,8 @@ class NumbaBackend:
 
         One buffer serves every batch of the same size (the kernels copy it in), so a step allocates nothing here.
         """
-        X, y = _floats(X, "X"), _floats(y, "y")
+        # fit checked the data for NaN and infinity once; a step only needs arrays of numbers
+        X, y = check_numbers(X, "X", finite=False), check_numbers(y, "y", finite=False)
         n, nin = len(X) if X.ndim else 0, self.model.nin
         if self._columns_buffer.shape[0] != n:
             self._columns_buffer = np.empty((n, len(self.tape.inputs)))

@@ -107,14 +107,14 @@ def check_pair(pair, argument: str, types=(int, float, str, np.generic), noun: s
     return first, second
 
 
-def check_numbers(values, argument: str) -> np.ndarray:
-    """`values` as a float64 array (any shape) of finite numbers, or a clear error naming `argument`."""
+def check_numbers(values, argument: str, finite: bool = True) -> np.ndarray:
+    """`values` as a float64 array (any shape) of numbers, finite unless `finite` is False, or a clear error."""
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{argument} must be an array of numbers (rows all the same length), "
                         f"got {type(values).__name__}") from None
-    if not np.isfinite(array).all():
+    if finite and not np.isfinite(array).all():
         raise ValueError(f"{argument} contains NaN or infinity at index {np.argwhere(~np.isfinite(array))[0].tolist()}")
     return array
 
