@@ -242,7 +242,7 @@ def quiz(stepper, input=input, output=print) -> Score:
                 return Score(**tally)
     except (KeyboardInterrupt, EOFError):
         _restore(stepper, start)
-        output(f"\nQuiz left ({Score(**tally)} so far). Every grad is back to what it was before the quiz.")
+        output(f"\nQuiz left with {Score(**tally)} so far. Every grad is back to what it was before the quiz.")
         return Score(**tally)
     except BaseException:
         _restore(stepper, start)

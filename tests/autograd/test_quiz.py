@@ -238,3 +238,228 @@ def test_bad_arguments_are_named():
         check(question, "0.5")
     with pytest.raises(TypeError, match="question must be one of step_questions"):
         check({"prompt": "?"}, 0.5)
+
+
+# -- the dialogue, with scripted input -------------------------------------------
+
+# The lecture neuron's answers in closed form (y = tanh(n) = 1/sqrt(2), dy/dn = 1 - y^2 = 1/2),
+# typed as a learner would: the local derivatives, and what each step adds to a parent's grad.
+LOCAL_ANSWERS = {"d tanh(n)/dn": "1 - 0.7071^2", "d(v3 + b)/dv3": "1", "d(v3 + b)/db": "1", "d(v1 + v2)/dv1": "1",
+                 "d(v1 + v2)/dv2": "1", "d(x1 * w1)/dx1": "-3", "d(x1 * w1)/dw1": "2", "d(x2 * w2)/dx2": "1",
+                 "d(x2 * w2)/dw2": "0"}
+ADDED = {"n": "1 * 1/2", "v3": "1/2", "b": "1/2", "v1": "1/2", "v2": "1/2", "x1": "-3 * 1/2", "w1": "2 * 1/2",
+         "x2": "1 * 1/2", "w2": "0 * 1/2"}
+
+
+def right_answer(prompt: str) -> str:
+    """What a learner who knows the chain rule types for one of the lecture neuron's prompts."""
+    if prompt in LOCAL_ANSWERS:
+        return LOCAL_ANSWERS[prompt]
+    parent, before = re.fullmatch(r"(\w+)\.grad after this step \(it is (\S+) now\)", prompt).groups()
+    return f"{before} + {ADDED[parent]}"
+
+
+class Learner:
+    """Scripted input(): answers from `script` (None: the right answer; an exception: raised), then right ones."""
+
+    def __init__(self, *script):
+        self.script, self.prompts, self.lines = list(script), [], []
+
+    def __call__(self, prompt):
+        self.prompts.append(prompt)
+        self.lines.append(prompt)
+        reply = self.script.pop(0) if self.script else None
+        if isinstance(reply, BaseException):
+            raise reply
+        return right_answer(prompt.strip()[: -len(" = ?")]) if reply is None else reply
+
+    def output(self, text=""):
+        self.lines.append(text)
+
+    @property
+    def text(self):
+        return "\n".join(self.lines)
+
+
+def grads(values):
+    return [float.hex(v.grad) for v in values]
+
+
+def after_backward(times):
+    reference, values = neuron()
+    for _ in range(times):
+        reference.backward()
+    return grads(values)
+
+
+def test_a_full_quiz_scores_every_answer_and_leaves_backwards_grads():
+    y, values = neuron()
+    learner = Learner()
+    score = y.backward_steps().quiz(input=learner, output=learner.output)
+    assert score == Score(right=18, asked=18, finished=True) and str(score) == "18 of 18 right"
+    assert grads(values) == after_backward(1)
+    assert "Score: 18 of 18 right. Every grad is now what y.backward() gives." in learner.text
+    assert learner.prompts[:2] == ["  d tanh(n)/dn = ? ", "  n.grad after this step (it is 0 now) = ? "]
+
+
+@pytest.mark.parametrize("leave", [KeyboardInterrupt, EOFError], ids=["ctrl-c", "ctrl-d"])
+@pytest.mark.parametrize("start", [0, 2])
+def test_ctrl_c_and_ctrl_d_put_every_grad_back(leave, start):
+    y, values = neuron()
+    y.backward()  # leaf grads the quiz must not lose
+    stepper = y.backward_steps()
+    for _ in range(start):
+        stepper.step()
+    before = grads(values)
+    learner = Learner(None, None, "2", None, None, None, leave())
+    score = quiz(stepper, input=learner, output=learner.output)
+    assert grads(values) == before and stepper.position == start
+    assert score == Score(right=5, asked=6)
+    assert "Quiz left with 5 of 6 right so far. Every grad is back to what it was before the quiz." in learner.text
+    assert quiz(stepper, input=Learner(), output=lambda text: None).finished
+    assert grads(values) == after_backward(2)
+
+
+def test_quit_keeps_the_finished_steps_and_a_second_quiz_goes_on():
+    y, values = neuron()
+    stepper = y.backward_steps()
+    learner = Learner(*[None] * 6, "quit")
+    assert quiz(stepper, input=learner, output=learner.output) == Score(right=6, asked=6)
+    assert stepper.position == 2
+    reference, reference_values = neuron()
+    reference_stepper = reference.backward_steps()
+    reference_stepper.step(), reference_stepper.step()
+    assert grads(values) == grads(reference_values)
+    assert "Stopped: 6 of 6 right. The grads are as after step 2/5" in learner.text
+    again = Learner()
+    assert quiz(stepper, input=again, output=again.output).finished
+    assert "Step 3/5" in again.text and "Step 2/5" not in again.text and grads(values) == after_backward(1)
+
+
+def test_skip_reveals_the_rest_of_the_step_and_counts_it():
+    y, values = neuron()
+    learner = Learner(None, None, "skip")
+    score = quiz(y.backward_steps(), input=learner, output=learner.output)
+    assert score == Score(right=14, asked=18, skipped=4, finished=True)
+    assert str(score) == "14 of 18 right (4 skipped)"
+    assert "    v3.grad = 0 + 0.5 * 1 = 0.5\n    d(v3 + b)/db = 1\n    b.grad = 0 + 0.5 * 1 = 0.5" in learner.text
+    assert grads(values) == after_backward(1)
+
+
+def test_hints_misses_and_unreadable_answers():
+    y, values = neuron()
+    learner = Learner("hint", "1 - 0.8814^2", "", "y", "0.5", *[None] * 4, "quit")
+    score = quiz(y.backward_steps(), input=learner, output=learner.output)
+    text = " ".join(learner.text.split())  # explanations are wrapped to the terminal's width
+    assert "Hint: The op table's rule for tanh: d tanh(n)/dn = 1 - tanh(n)^2, which with this step's numbers is " \
+           "1 - (0.7071)^2." in text
+    assert "That is 1 - n^2, from the input n = 0.8814. tanh' is written with the output" in text
+    assert "Type your answer as a number" in text and "'y' is not a number" in text
+    assert "Right: n.grad = 0 + 1 * 0.5 = 0.5." in text
+    assert score == Score(right=5, asked=6, hinted=1)
+
+
+def test_an_error_inside_the_quiz_puts_the_grads_back_and_propagates():
+    y, values = neuron()
+    before = grads(values)
+    with pytest.raises(RuntimeError, match="terminal went away"):
+        quiz(y.backward_steps(), input=Learner(None, None, None, RuntimeError("terminal went away")),
+             output=lambda text: None)
+    assert grads(values) == before
+
+
+def test_nothing_to_quiz_on_a_leaf_or_a_finished_stepper():
+    x = Value(2.0, label="x")
+    lines = []
+    assert quiz(x.backward_steps(), input=Learner(), output=lines.append) == Score(0, 0, finished=True)
+    assert x.grad == 0.0 and lines == ["Nothing to quiz: x is a leaf: backprop has no steps. (steps.reset() starts over.)"]
+    y, _ = neuron()
+    stepper = y.backward_steps().run()
+    assert quiz(stepper, input=Learner(), output=lines.append).asked == 0 and "every step has been taken" in lines[-1]
+
+
+def test_quiz_arguments_are_checked():
+    with pytest.raises(TypeError, match=r"stepper must be a BackpropStepper \(y.backward_steps\(\)\)"):
+        quiz(neuron()[0])
+    with pytest.raises(TypeError, match="input must be a function like the built-in input"):
+        quiz(neuron()[0].backward_steps(), input="0.5")
+    with pytest.raises(TypeError, match="output must be a function like the built-in output"):
+        neuron()[0].backward_steps().quiz(output=None)
+
+
+# -- a real terminal ---------------------------------------------------------------
+
+pexpect = pytest.importorskip("pexpect")
+
+
+def spawn():
+    child = pexpect.spawn(sys.executable, [str(SCRIPT)], cwd=str(REPO), timeout=30, encoding="utf-8",
+                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "TERM": "dumb"})
+    child.expect(r"before: (\[[^\r\n]*\])\r\n")
+    return child, child.match.group(1)
+
+
+def ask(child, prompt, answer):
+    child.expect_exact(f"  {prompt} = ? ")
+    child.sendline(answer)
+
+
+def test_terminal_right_wrong_hint_then_ctrl_c_puts_the_grads_back():
+    child, before = spawn()
+    try:
+        ask(child, "d tanh(n)/dn", "1 - 0.7071^2")
+        child.expect(r"Right: d tanh\(n\)/dn = 1 - tanh\(n\)\^2 = 1 - \(0.7071\)\^2 = 0.5\.")
+        ask(child, "n.grad after this step (it is 0 now)", "hint")
+        child.expect(r"Hint: Chain rule: n\.grad \+= upstream \* local\.")
+        ask(child, "n.grad after this step (it is 0 now)", "0.5")
+        child.expect_exact("Right: n.grad = 0 + 1 * 0.5 = 0.5.")
+        ask(child, "d(v3 + b)/dv3", "1")
+        ask(child, "v3.grad after this step (it is 0 now)", "1")  # the local derivative without the upstream 0.5
+        child.expect(r"You\s+forgot\s+the\s+upstream\s+factor")
+        ask(child, "d(v3 + b)/db", "1")
+        ask(child, "b.grad after this step (it is 0.5 now)", "0.5")  # this step's share alone
+        child.expect(r"You\s+replaced\s+the\s+grad\s+instead\s+of\s+adding\s+to\s+it")
+        child.expect_exact("  d(v1 + v2)/dv1 = ? ")
+        child.sendintr()
+        child.expect(r"Quiz left with 4 of 6 right \(1 with a hint\) so far\. Every grad is back to what it was before the quiz\.")
+        child.expect(r"after: (\[[^\r\n]*\])\r\n")
+        assert child.match.group(1) == before
+        child.expect(pexpect.EOF)
+        assert "Traceback" not in child.before
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+
+
+def test_terminal_ctrl_d_leaves_cleanly():
+    child, before = spawn()
+    try:
+        ask(child, "d tanh(n)/dn", "0.5")
+        child.expect_exact("  n.grad after this step (it is 0 now) = ? ")
+        child.sendeof()
+        child.expect(r"Quiz left with 1 of 1 right so far\.")
+        child.expect(r"after: (\[[^\r\n]*\])\r\n")
+        assert child.match.group(1) == before
+        child.expect(pexpect.EOF)
+        assert "Traceback" not in child.before
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+
+
+def test_terminal_quiz_to_the_end_with_the_score():
+    child, _ = spawn()
+    asked = 0
+    try:
+        while child.expect([r"\n  ([^\r\n]+) = \? ", r"Score: ([^\r\n]+)\r\n"]) == 0:
+            child.sendline(right_answer(child.match.group(1)))
+            asked += 1
+        assert child.match.group(1) == "18 of 18 right. Every grad is now what y.backward() gives."
+        child.expect(r"after: (\[[^\r\n]*\])\r\n")
+        after = child.match.group(1)
+        child.expect(r"backward twice: (\[[^\r\n]*\])\r\n")
+        assert after == child.match.group(1)
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert asked == 18 and child.exitstatus == 0
