@@ -12,8 +12,9 @@ tanh' from the input, relu' at 0, a flipped sign).
 ('d tanh(n)/dn', 'n.grad after this step (it is 0 now)')
 >>> check(local, parse_answer("1 - 0.7071^2"))
 (True, '')
->>> print(check(local, 1 - 0.8814 ** 2)[1])
-That is 1 - n^2, from the input n = 0.8814. tanh' is written with the output: 1 - tanh(n)^2 = 1 - y^2, where y = tanh(n) = 0.7071. The answer is d tanh(n)/dn = 1 - tanh(n)^2 = 1 - (0.7071)^2 = 0.5.
+>>> right, why = check(local, 1 - 0.8814 ** 2)  # tanh' from the input n, not the output y
+>>> right, why.split(". ")[0]
+(False, 'That is 1 - n^2, from the input n = 0.8814')
 """
 
 import math
