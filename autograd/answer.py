@@ -31,6 +31,10 @@ class AnswerError(ValueError):
     """A typed answer that is not a number this module can read; the message says how to write it."""
 
 
+class _Unreadable(Exception):
+    """A form outside the whitelist: the message names the whole answer, as a reader that knows no Python can."""
+
+
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x >= 0.0 else math.exp(x) / (1.0 + math.exp(x))
 
@@ -68,8 +72,8 @@ def parse_answer(text: str) -> float:
         raise AnswerError(f"{answer!r} is too large for a float (above 1.8e308)") from None
     except RecursionError:
         raise AnswerError(f"{answer!r} is nested too deeply; write it more simply") from None
-    if isinstance(value, complex):
-        raise AnswerError(f"{answer!r} is not a real number (a negative number to a fractional power)")
+    except _Unreadable:
+        raise AnswerError(f"could not read {answer!r} as a number: {FORMS}") from None
     if not math.isfinite(value):
         raise AnswerError(f"{answer!r} is not a finite number")
     return value
@@ -97,14 +101,14 @@ def _evaluate(node, source):
         name = node.func.id
         if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
             raise AnswerError(f"{name} takes one number, e.g. {name}(0.5)")
+        x = _evaluate(node.args[0], source)
         try:
-            return FUNCTIONS[name](_evaluate(node.args[0], source))
-        except ValueError:
+            return FUNCTIONS[name](x)
+        except ValueError:  # math's domain error
             raise AnswerError(f"{ast.get_source_segment(source, node)!r} is outside {name}'s domain") from None
     if isinstance(node, ast.Constant) and isinstance(node.value, complex):
         raise AnswerError("imaginary numbers are not answers here: every grad is a real number")
-    part = ast.get_source_segment(source, node) or source
-    raise AnswerError(f"{part!r} is not allowed in an answer: {FORMS}")
+    raise _Unreadable
 
 
 def is_close(given: float, expected: float) -> bool:
