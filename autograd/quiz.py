@@ -183,8 +183,6 @@ def check(question: dict, value: float) -> tuple:
     return False, f"Not quite: {question['explanation']}."
 
 
-
-
 # -- the terminal dialogue ------------------------------------------------------
 
 INTRO = """\
@@ -207,7 +205,8 @@ class Score:
     finished: bool = False  # True when every step was answered or skipped
 
     def __str__(self):
-        extras = [f"{n} {what}" for n, what in ((self.hinted, "with a hint"), (self.skipped, "skipped")) if n]
+        extras = [f"{self.hinted} hint{'s' * (self.hinted != 1)}"] if self.hinted else []
+        extras += [f"{self.skipped} skipped"] if self.skipped else []
         return f"{self.right} of {self.asked} right" + (f" ({', '.join(extras)})" if extras else "")
 
 

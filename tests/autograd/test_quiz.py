@@ -366,7 +366,7 @@ def test_hints_misses_and_unreadable_answers():
     assert "That is 1 - n^2, from the input n = 0.8814. tanh' is written with the output" in text
     assert "Type your answer as a number" in text and "'y' is not a number" in text
     assert "Right: n.grad = 0 + 1 * 0.5 = 0.5." in text
-    assert score == Score(right=5, asked=6, hinted=1)
+    assert score == Score(right=5, asked=6, hinted=1) and str(score) == "5 of 6 right (1 hint)"
 
 
 def test_an_error_inside_the_quiz_puts_the_grads_back_and_propagates():
@@ -431,7 +431,7 @@ def test_terminal_right_wrong_hint_then_ctrl_c_puts_the_grads_back():
         child.expect(r"You\s+replaced\s+the\s+grad\s+instead\s+of\s+adding\s+to\s+it")
         child.expect_exact("  d(v1 + v2)/dv1 = ? ")
         child.sendintr()
-        child.expect(r"Quiz left with 4 of 6 right \(1 with a hint\) so far\. Every grad is back to what it was before the quiz\.")
+        child.expect(r"Quiz left with 4 of 6 right \(1 hint\) so far\. Every grad is back to what it was before the quiz\.")
         child.expect(r"after: (\[[^\r\n]*\])\r\n")
         assert child.match.group(1) == before
         child.expect(pexpect.EOF)
