@@ -160,6 +160,12 @@ class BackpropStepper:
         status = ", done" if self.done else ""
         return f"<BackpropStepper for {self.names[self.root]}: {self.position}/{len(self)} steps{status}>"
 
+    def quiz(self, input=input, output=print):
+        """Predict each remaining step's local derivatives and grads in the terminal, then see; see autograd.quiz."""
+        from .quiz import quiz
+
+        return quiz(self, input=input, output=output)
+
     # -- the trace as data ----------------------------------------------------
     @property
     def names(self) -> dict:
