@@ -405,14 +405,21 @@ def test_quiz_arguments_are_checked():
 
 # -- a real terminal ---------------------------------------------------------------
 
-pexpect = pytest.importorskip("pexpect")
-
-
 def spawn():
+    """The lecture neuron's quiz in a pseudo-terminal, and the grads it printed before the quiz."""
+    pexpect = pytest.importorskip("pexpect")  # here, so the tests above run without it
     child = pexpect.spawn(sys.executable, [str(SCRIPT)], cwd=str(REPO), timeout=30, encoding="utf-8",
                           env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "TERM": "dumb"})
     child.expect(r"before: (\[[^\r\n]*\])\r\n")
     return child, child.match.group(1)
+
+
+def wait_for_exit(child) -> str:
+    """Everything the child printed after the last match, once it has exited."""
+    import pexpect
+
+    child.expect(pexpect.EOF)
+    return child.before
 
 
 def ask(child, prompt, answer):
@@ -441,8 +448,7 @@ def test_terminal_right_wrong_hint_then_ctrl_c_puts_the_grads_back():
         child.expect(r"Quiz left with 5 of 6 right \(1 hint\) so far\. Every grad is back to what it was before the quiz\.")
         child.expect(r"after: (\[[^\r\n]*\])\r\n")
         assert child.match.group(1) == before
-        child.expect(pexpect.EOF)
-        assert "Traceback" not in child.before
+        assert "Traceback" not in wait_for_exit(child)
     finally:
         child.close(force=True)
     assert child.exitstatus == 0
@@ -457,8 +463,7 @@ def test_terminal_ctrl_d_leaves_cleanly():
         child.expect(r"Quiz left with 1 of 1 right so far\.")
         child.expect(r"after: (\[[^\r\n]*\])\r\n")
         assert child.match.group(1) == before
-        child.expect(pexpect.EOF)
-        assert "Traceback" not in child.before
+        assert "Traceback" not in wait_for_exit(child)
     finally:
         child.close(force=True)
     assert child.exitstatus == 0
@@ -480,7 +485,7 @@ def test_terminal_quiz_to_the_end_with_the_score():
         after = child.match.group(1)
         child.expect(r"backward twice: (\[[^\r\n]*\])\r\n")
         assert after == child.match.group(1)
-        child.expect(pexpect.EOF)
+        wait_for_exit(child)
     finally:
         child.close(force=True)
     assert asked == 18 and child.exitstatus == 0
