@@ -233,3 +233,42 @@ def test_draw_dot_over_prev_and_op_draws_the_neuron():
     texts = [t.text for t in svg.iter() if t.tag.endswith("text")]
     assert texts.count("+") == 2 and texts.count("*") == 2 and "data &#45;2.0000" not in texts
     assert "data -2.0000" in texts and "grad 1.0000" in texts
+
+
+def lecture_style(x, y):
+    """Written the way micrograd's users write: numbers on either side, relu, powers, division.
+
+    (z = z + ... rather than z += ...: on a torch tensor += works in place and breaks its backward.)
+    """
+    z = 3 * x - y / 2 + 1
+    z = z + z * y + (-x)
+    q = z.relu() + z ** 2 / 4
+    r = (y - x).relu() * q + 5.0 / (q + 2)
+    r = r - 0.5 * x
+    return r ** 3 / 10 + (2 - r) * (x * x).relu()
+
+
+def test_augmented_assignment_makes_a_new_node():
+    """c += c + 1 rebinds c to a new Value (no in-place change), so the old c keeps its place in the graph."""
+    a = Value(2.0)
+    c = a * 3
+    old = c
+    c += c + 1
+    assert c is not old and old.data == 6.0 and c.data == 13.0
+    c.backward()
+    assert a.grad == 6.0
+
+
+@pytest.mark.parametrize("x, y", [(-1.5, 2.25), (0.75, -0.5), (2.0, 3.0), (-3.0, -2.0)])
+def test_lecture_style_expression_matches_torch_float64(x, y):
+    torch = pytest.importorskip("torch")
+    a, b = Value(x), Value(y)
+    out = lecture_style(a, b)
+    out.backward()
+    ta = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(y, dtype=torch.float64, requires_grad=True)
+    tout = lecture_style(ta, tb)
+    tout.backward()
+    assert out.data == pytest.approx(tout.item(), rel=1e-12)
+    assert a.grad == pytest.approx(ta.grad.item(), rel=1e-12, abs=1e-12)
+    assert b.grad == pytest.approx(tb.grad.item(), rel=1e-12, abs=1e-12)
