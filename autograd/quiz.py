@@ -133,9 +133,9 @@ def _grad_question(step, j, edge) -> dict:
         (before, f"That is {p}.grad before this step: this step adds upstream * local to it, so {explanation}."),
         (g + before, f"You forgot the local derivative: the upstream gradient {up} = {format_number(g)} is "
                      f"multiplied by it, so {explanation}."),
+        (-after, f"The sign is flipped: {explanation}."),
         (before - c, f"The chain rule adds upstream * local = {format_number(c)}, it does not subtract it: "
                      f"{explanation}."),
-        (-after, f"The sign is flipped: {explanation}."),
     ]
     rounded = float(format_number(before)) + float(format_number(g)) * float(format_number(local))
     prompt = f"{p}.grad after this step (it is {format_number(before)} now)"
@@ -158,8 +158,12 @@ def step_questions(step) -> dict:
     defined = step.expression if step.name == step.expression else f"{step.name} = {step.expression}"
     heading = (f"Step {step.number}/{step.total}  {defined} = {format_number(step.value)}   "
                f"upstream {upstream} = {format_number(step.upstream)}")
+    # The last step of a pass adds the leaves' grads from earlier passes back: shown, not asked.
+    accumulated = [dict(leaf=a.name, earlier=_number(a.earlier), this_pass=_number(a.this_pass), total=_number(a.total),
+                        text=str(a)) for a in getattr(step, "accumulated", ())]
     return dict(step=step.number, total=step.total, node=step.name, expression=step.expression, op=step.op,
-                value=_number(step.value), upstream=_number(step.upstream), heading=heading, questions=questions)
+                value=_number(step.value), upstream=_number(step.upstream), heading=heading, questions=questions,
+                accumulated=accumulated)
 
 
 def quiz_data(steps) -> dict:
@@ -281,7 +285,11 @@ def _ask_step(data: dict, tally: dict, input, output) -> bool:
             tally["skipped"] += len(rest)
             for q in rest:
                 _say(output, f"{q['explanation']}")
-            return True
+            break
+    if data["accumulated"]:
+        output("  Leaf grads accumulate across passes: each leaf gets this pass's share added once, at the end.")
+        for each in data["accumulated"]:
+            _say(output, each["text"])
     return True
 
 
