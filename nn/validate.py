@@ -118,7 +118,7 @@ def manual_seed(seed) -> None:
 
 
 def check_seed(seed, argument: str = "seed") -> np.random.Generator:
-    """A numpy Generator from `seed`: None (manual_seed's generator, else fresh entropy), an int >= 0, or a Generator."""
+    """A numpy Generator from `seed`: None (manual_seed's generator, else fresh entropy), an int >= 0, a Generator."""
     if seed is None:
         generator = _global_generator  # read once: manual_seed may swap it from another thread
         return np.random.default_rng() if generator is None else generator
