@@ -1,6 +1,7 @@
 """micrograd's lecture idioms on autograd.Value: _prev, _op, _backward(), Value(data, children, op)."""
 
 import math
+import pathlib
 import random
 import shutil
 import xml.etree.ElementTree as ET
@@ -272,3 +273,13 @@ def test_lecture_style_expression_matches_torch_float64(x, y):
     assert out.data == pytest.approx(tout.item(), rel=1e-12)
     assert a.grad == pytest.approx(ta.grad.item(), rel=1e-12, abs=1e-12)
     assert b.grad == pytest.approx(tb.grad.item(), rel=1e-12, abs=1e-12)
+
+
+@needs_idioms
+def test_the_walk_in_from_micrograd_md_gives_what_it_says():
+    page = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "from-micrograd.md").read_text()
+    block = page.split("```python\n")[1].split("```")[0]
+    namespace = {}
+    exec(compile(block, "docs/from-micrograd.md", "exec"), namespace)
+    assert (namespace["x1"].grad, namespace["w1"].grad) == pytest.approx((-1.5, 1.0), rel=1e-12)
+    assert "x1.grad, w1.grad     # about (-1.5, 1.0)" in block

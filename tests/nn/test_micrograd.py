@@ -222,6 +222,12 @@ def test_manual_seed_makes_unseeded_models_data_and_shuffles_reproducible():
     assert [p.data for p in a.parameters()] != [p.data for p in b.parameters()]
 
 
+def test_the_first_model_after_manual_seed_k_is_the_model_of_seed_k():
+    nn.manual_seed(4)
+    unseeded = [p.data for p in nn.MLP(2, [5, 3, 1]).parameters()]
+    assert unseeded == [p.data for p in nn.MLP(2, [5, 3, 1], seed=4).parameters()]
+
+
 def test_manual_seed_none_goes_back_to_fresh_entropy_and_explicit_seeds_win():
     nn.manual_seed(1)
     seeded = [p.data for p in nn.MLP(2, [3, 1], seed=5).parameters()]
