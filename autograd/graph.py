@@ -11,8 +11,9 @@ after everything built on top of it: the reverse of a topological order.
 ['a', 'mul']
 """
 
-from .modes import check_finite, current
-from .value import Value, _as_float, chain, evaluate
+from .chain import chain, evaluate, propagate, run_hooks
+from .modes import current
+from .value import Value, _as_float
 
 
 def _check_root(root, argument="root"):
@@ -86,54 +87,6 @@ def start_pass(order, root, grad: float) -> list:
     return earlier
 
 
-def propagate(nodes, checking: bool = False) -> None:
-    """The chain rule: each op node in turn adds upstream * local derivative to each operand's grad.
-
-    The one place backprop's arithmetic happens: backward() runs it over every node,
-    root first; the stepper over one node per step; Value._backward() over one node.
-    A node's hooks run first and may replace its grad; with `checking` (anomaly
-    mode) a NaN or infinite contribution raises before anything is added.
-    """
-    for node in nodes:
-        op = node._entry
-        if op is None:
-            continue
-        if node._hooks is not None:
-            run_hooks(node)
-        g = node.grad
-        k = node.k
-        out = node.data
-        a, b = node._a, node._b
-        divisors = op.divisors  # log, div: g / x, since g * (1 / x) overflows for a subnormal x
-        # Unrolled by arity, with chain() only for the rare overflow: this loop is the engine's hot path.
-        if b is None:
-            cb = None
-            try:
-                ca = g * op.derivatives[0](a.data, 0.0, k, out) if divisors is None else \
-                    g / divisors[0](a.data, 0.0, k, out)
-            except (OverflowError, ZeroDivisionError):
-                ca = chain(op, 0, g, a.data, 0.0, k, out)
-        elif divisors is None:
-            x, y = a.data, b.data
-            da, db = op.derivatives
-            try:
-                ca = g * da(x, y, k, out)
-                cb = g * db(x, y, k, out)
-            except (OverflowError, ZeroDivisionError):
-                ca = chain(op, 0, g, x, y, k, out)
-                cb = chain(op, 1, g, x, y, k, out)
-        else:
-            ca = chain(op, 0, g, a.data, b.data, k, out)
-            cb = chain(op, 1, g, a.data, b.data, k, out)
-        if checking:
-            check_finite(node, "backward", ca)
-            if cb is not None:
-                check_finite(node, "backward", cb)
-        a.grad += ca
-        if cb is not None:
-            b.grad += cb
-
-
 def finish_pass(earlier) -> list:
     """End a pass: each leaf's hooks see this pass's share, then its earlier grad is added once; returns the shares."""
     for leaf, _ in earlier:
@@ -180,14 +133,6 @@ def _check_order(order, root):
         raise ValueError("order lists Values that root does not depend on; pass topological_order(root) "
                          "or leave order out")
     return order
-
-
-def run_hooks(node) -> None:
-    """Call the node's hooks on its grad in turn; a hook's number replaces the grad."""
-    for hook in node._hooks:
-        replacement = hook(node.grad)
-        if replacement is not None:
-            node.grad = _as_float(replacement, "the value a gradient hook returned")
 
 
 def zero_grad(root: Value) -> None:

@@ -18,13 +18,13 @@ Stepping to the end does exactly the float operations of `backward()` in the sam
 order, so every grad ends up == to what `backward()` gives.
 """
 
+from .chain import chain, evaluate, propagate
 from .display import mimebundle
-from .graph import (_operand_data, contributions, finish_pass, node_names, propagate, start_pass,
-                    topological_order)
+from .graph import _operand_data, contributions, finish_pass, node_names, start_pass, topological_order
 from .modes import current
 from .ops import format_constant
 from .trace import Accumulated, Edge, Step, Undone, expression, fill, format_number, step_records, steps_table
-from .value import Value, _as_float, chain, evaluate
+from .value import Value, _as_float
 
 
 class BackpropStepper:

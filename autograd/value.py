@@ -20,9 +20,12 @@ import itertools
 import weakref
 from numbers import Real
 
+from .chain import evaluate
 from .display import mimebundle
+from .micrograd import record
 from .modes import check_finite, current, where
-from .ops import OPS, TABLE, Op
+from .numbers import as_float as _as_float
+from .ops import OPS, Op
 
 _ids = itertools.count(1)
 _ADD = OPS["add"]
@@ -42,24 +45,6 @@ _LEAKY_RELU = OPS["leaky_relu"]
 _ABS = OPS["abs"]
 _SIN = OPS["sin"]
 _COS = OPS["cos"]
-
-
-def _as_float(data, argument: str = "data") -> float:
-    """Check that `data` is a real number and return it as a float."""
-    if type(data) is float:
-        return data
-    if isinstance(data, Real) and not isinstance(data, bool):
-        try:
-            return float(data)
-        except OverflowError:
-            text = repr(data)
-            shown = text if len(text) <= 30 else f"{text[:12]}... ({len(text)} characters)"
-            raise OverflowError(f"{argument} = {shown} is out of float range (about 1.8e308); "
-                                f"give a smaller number, or float('inf') if you mean infinity") from None
-    raise TypeError(
-        f"{argument} must be a real number (int or float), got {type(data).__name__} {data!r}; "
-        f"convert it first, e.g. Value(float(x))"
-    )
 
 
 class Value:
@@ -91,7 +76,7 @@ class Value:
         self.scope = modes.scope
         self.origin = where() if modes.anomaly else None
         if _children or _op:
-            _record(self, _children, _op, modes.grad_enabled)
+            record(self, _children, _op, modes.grad_enabled)
 
     @property
     def label(self) -> str:
@@ -233,7 +218,7 @@ class Value:
 
         The same chain-rule step backward() and the stepper take at this node; a leaf does nothing.
         """
-        from .graph import propagate
+        from .chain import propagate
 
         propagate((self,), current().anomaly)
 
@@ -301,46 +286,6 @@ def check_label(text) -> str:
     return text
 
 
-# micrograd's op strings beside gradwalk's symbols, for Value(data, children, op)
-_ALIASES = {"ReLU": "relu", "**": "vpow"}
-
-
-def _entry_for(symbol: str, arity: int):
-    """(op entry, constant) that `symbol` names for `arity` operands, or ValueError naming `_op`."""
-    if not isinstance(symbol, str):
-        raise TypeError(f"_op must be an op symbol such as '+' or 'tanh', got {type(symbol).__name__}")
-    for prefix in ("**", "^"):
-        if symbol.startswith(prefix) and len(symbol) > len(prefix) and arity == 1:
-            try:
-                return OPS["pow"], float(symbol[len(prefix):])
-            except ValueError:
-                break
-    name = _ALIASES.get(symbol, symbol)
-    for entry in TABLE:
-        if name in (entry.name, entry.symbol) and entry.arity == arity and not entry.has_constant:
-            return entry, 0.0
-    known = ", ".join(repr(e.symbol) for e in TABLE if not e.has_constant)
-    raise ValueError(f"_op={symbol!r} with {arity} operand(s) is not an op gradwalk knows; use one of {known}, "
-                     f"'**k' for a power or 'ReLU'")
-
-
-def _record(node, children, symbol, grad_enabled) -> None:
-    """Make `node` the result of op `symbol` on `children` (micrograd's constructor form)."""
-    if isinstance(children, (set, frozenset)) and len(children) == 2 and symbol not in ("+", "*"):
-        raise ValueError(f"_children must be a tuple (x, y) for _op={symbol!r}: a set has no order")
-    try:
-        operands = list(children)
-    except TypeError:
-        raise TypeError(f"_children must be a tuple of the operand Values, got {type(children).__name__}") from None
-    if not operands or len(operands) > 2 or not all(isinstance(c, Value) for c in operands):
-        raise TypeError("_children must hold one or two Values (the operands), e.g. Value(4.0, (a, b), '+')")
-    if not symbol:
-        raise ValueError("give _op, the op that made this Value from its _children, e.g. Value(4.0, (a, b), '+')")
-    entry, node.k = _entry_for(symbol, len(operands))
-    if grad_enabled:
-        node._entry, node._a, node._b = entry, operands[0], (operands[1] if len(operands) == 2 else None)
-
-
 def _operand(x, op: Op) -> Value:
     if isinstance(x, Value):
         return x
@@ -372,40 +317,6 @@ def _describe(op: Op, parents, k: float) -> str:
     )
     constant = f", k = {k!r}" if op.has_constant else ""
     return f"{shown}{constant}"
-
-
-def evaluate(function, *numbers: float) -> float:
-    """Call an op-table function on floats, giving IEEE results (inf, NaN) where Python would raise.
-
-    >>> evaluate(OPS["div"].forward, 1.0, -0.0, 0.0)
-    -inf
-    """
-    try:
-        return function(*numbers)
-    except (OverflowError, ZeroDivisionError):
-        import numpy as np
-
-        with np.errstate(all="ignore"):
-            return float(function(*map(np.float64, numbers)))
-
-
-def _divide(numerator: float, denominator: float) -> float:
-    return numerator / denominator
-
-
-def chain(op: Op, i: int, g: float, x: float, y: float, k: float, out: float) -> float:
-    """What backprop adds to operand i's grad: g * (d out / d operand i), or g / divisor for a quotient.
-
-    >>> chain(OPS["log"], 0, 0.0, 1e-310, 0.0, 0.0, -713.8)  # 0.0 * (1 / 1e-310) would be 0 * inf = nan
-    0.0
-    """
-    divisor = op.divisors[i] if op.divisors is not None else None
-    try:
-        return g * op.derivatives[i](x, y, k, out) if divisor is None else g / divisor(x, y, k, out)
-    except (OverflowError, ZeroDivisionError):
-        if divisor is None:
-            return g * evaluate(op.derivatives[i], x, y, k, out)
-        return evaluate(_divide, g, evaluate(divisor, x, y, k, out))
 
 
 def apply(op: Op, a, b=None, k: float = 0.0) -> Value:

@@ -201,7 +201,7 @@ class Neuron(Module):
 
     def __init__(self, nin: int, activation: str = "tanh", init: str = "xavier", seed=None,
                  *, fan_out: int = 1, name: str = ""):
-        """`seed` is an int, None (fresh entropy) or a numpy Generator to draw from.
+        """`seed` is an int, None (nn.manual_seed's generator, else fresh entropy) or a numpy Generator to draw from.
 
         The weights are row 0 of initial_weights(init, nin, fan_out, rng): `fan_out`
         is the width of the layer the neuron stands for, which sets the init's bound.

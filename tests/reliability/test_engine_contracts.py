@@ -16,7 +16,7 @@ from tests.autograd.programs import programs, run_values
 from tests.reliability import tally
 from tests.reliability.helpers import refuses
 
-CATEGORY = "anomaly mode, hooks, grad()"
+CATEGORY = "engine contracts"
 FINITE = st.floats(-2.0, 2.0, allow_nan=False)
 
 
