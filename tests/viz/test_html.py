@@ -1,7 +1,6 @@
 """viz.to_html: the self-contained backprop explorer, checked as a file and in a real headless Chromium."""
 
 import json
-import os
 import re
 import shutil
 import struct
@@ -11,7 +10,6 @@ import pytest
 
 import viz
 from autograd import Value
-from tests.viz.browser import NAMES, Chromium, find_chromium
 from viz.html import script_json
 from viz.labels import format_number
 
@@ -161,20 +159,6 @@ def test_an_unwritable_path_is_named(tmp_path, bundled, monkeypatch):
 
 
 # -- in the browser ------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def chromium():
-    """One headless Chromium for the module; a missing Chromium fails in CI and skips elsewhere."""
-    executable = find_chromium()
-    if executable is None:
-        message = (f"no Chromium executable found ($CHROMIUM, or {', '.join(NAMES)} on PATH); "
-                   f"install Debian's chromium (apt-get install chromium) to run the browser tests")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    with Chromium(executable, width=1280, height=720) as browser:
-        yield browser
-
-
 SHOWN = """[...document.querySelectorAll("#graph g.node[data-grad]")].map((g) => {
   const texts = [...g.querySelectorAll("text")].map((t) => t.textContent);
   return [texts[0], texts[texts.length - 2], texts[texts.length - 1], g.getAttribute("data-grad")];
@@ -184,7 +168,7 @@ STATE = """JSON.stringify([document.querySelector("main").outerHTML, document.bo
 
 
 def open_page(browser, path):
-    browser.open(path.resolve().as_uri())
+    browser.open(path)
     return browser.evaluate("document.querySelectorAll('nav button').length") == 4
 
 
