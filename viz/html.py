@@ -53,6 +53,7 @@ def to_html(root, path, *, forward=False, title=None, seconds_per_step=DEFAULT_S
     rankdirs, options = _check_options(forward, title, seconds_per_step, options)
     timeout = _check_timeout(timeout)
     found = find_engine(engine)
+    build(stepper.root, options)  # refuses a graph over max_nodes before any step is recorded
     position = stepper.position
     stepper.reset()
     try:  # the frames and the drawings need the grads as they were before backprop

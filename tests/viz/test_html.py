@@ -341,3 +341,16 @@ def contrast(color: str, background: str) -> float:
 
     light, dark = sorted((luminance(color), luminance(background)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
+
+
+def test_a_graph_over_max_nodes_is_refused_before_any_step_is_recorded(tmp_path, monkeypatch):
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(3000):  # 9,001 to draw: x, 3,000 constants, products and ops
+        y = y * 1.0001
+    recorded = []
+    monkeypatch.setattr("viz.html._frames", lambda *args: recorded.append(args) or [])
+    with pytest.raises(ValueError, match="9001 nodes to draw, more than max_nodes=400"):
+        viz.to_html(y, tmp_path / "big.html")
+    assert recorded == [] and list(tmp_path.iterdir()) == []
+    assert x.grad == 0.0
