@@ -92,7 +92,7 @@
   let maxZoom = 8;  // at least 3x the readable zoom, so a big graph can still be magnified
   // Graph text is never drawn smaller than this many CSS pixels unless the user zooms out: a big graph opens
   // zoomed on the step, and browser zoom (fewer CSS pixels in the window) enlarges the graph like the text.
-  const READABLE = document.documentElement.classList.contains("inline") ? 13 : 16;
+  const READABLE = document.documentElement.classList.contains("inline") ? 10 : 16;  // a notebook is read from closer
   const sample = svg.querySelector("g.node text[font-size]");
   const textHeight = sample ? parseFloat(sample.getAttribute("font-size")) : 0;  // in graph units
   let readable = 1;

@@ -33,7 +33,7 @@ from .html import explorer_page
 from .html import to_html as _to_html
 
 OUTPUT_WIDTH = 860  # CSS pixels of a notebook's output area (JupyterLab: about 850), to size the frame by
-MIN_HEIGHT, MAX_HEIGHT = 440, 640  # the frame's height: the controls and a few steps' text, at most a laptop's view
+MIN_HEIGHT, MAX_HEIGHT = 480, 640  # the frame's height: the controls and a few steps' text, at most a laptop's view
 _ids = itertools.count(1)
 _session = secrets.token_hex(3)
 
