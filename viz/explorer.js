@@ -92,7 +92,8 @@
   let maxZoom = 8;  // at least 3x the readable zoom, so a big graph can still be magnified
   // Graph text is never drawn smaller than this many CSS pixels unless the user zooms out: a big graph opens
   // zoomed on the step, and browser zoom (fewer CSS pixels in the window) enlarges the graph like the text.
-  const READABLE = document.documentElement.classList.contains("inline") ? 10 : 16;  // a notebook is read from closer
+  const inline = document.documentElement.classList.contains("inline");
+  const READABLE = inline ? 9 : 16;  // a notebook is read from closer
   const sample = svg.querySelector("g.node text[font-size]");
   const textHeight = sample ? parseFloat(sample.getAttribute("font-size")) : 0;  // in graph units
   let readable = 1;
@@ -277,7 +278,8 @@
     const main = document.querySelector("main");
     const width = main.clientWidth - MARGIN;
     const height = main.clientHeight - MARGIN;
-    const beside = Math.min((0.66 * width) / fitted.width, height / fitted.height);
+    const share = inline ? 0.72 : 0.66;  // a notebook's frame is narrower than a screen: the graph gets more of it
+    const beside = Math.min((share * width) / fitted.width, height / fitted.height);
     const below = Math.min(width / fitted.width, (0.62 * height) / fitted.height);
     const stacked = below > 1.15 * beside;
     document.body.classList.toggle("stacked", stacked);
