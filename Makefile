@@ -40,13 +40,15 @@ $(VENV)/.installed-bench: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet 'torch==2.13.0'
 	touch $@ $(VENV)/.installed-test $(VENV)/.installed-base
 
-images: $(VENV)/.installed-base
+# The notebook screenshot needs the test extras: nbclient, nbconvert, playwright (on the system's Chromium).
+images: $(VENV)/.installed-test
 	rm -rf out/images-build
 	$(PY) demo.py --out out/images-build
 	mkdir -p docs/images
 	cd out/images-build && cp $(IMAGES) ../../docs/images/
 	cp out/images-build/neuron_backprop_frames/step1.png docs/images/backprop_step1.png
 	cp out/images-build/neuron_backprop_frames/step5.png docs/images/backprop_step5.png
+	$(PY) docs/notebook_image.py docs/images/notebook_explorer.png
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

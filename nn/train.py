@@ -16,7 +16,7 @@ import signal
 import threading
 
 import numpy as np
-from tqdm.auto import tqdm
+from .progress import tqdm
 
 from autograd import no_grad
 

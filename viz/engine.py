@@ -248,6 +248,11 @@ class Diagram:
     def _repr_svg_(self):
         return self.svg()
 
+    def _repr_html_(self):  # preferred by notebooks: scales down to the output width
+        from .jupyter import fitted_svg
+
+        return fitted_svg(self.svg())
+
     def __repr__(self):
         return f"<Diagram: {self.source.count(' -> ')} edges; .svg(), .render(path), or display it in Jupyter>"
 

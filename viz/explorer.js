@@ -53,22 +53,24 @@
     if (frame) frame.setAttribute("class", "frame");
   }
 
+  // A Value inside a collapsed neuron or layer shares its box; only the box's one output shows its numbers.
   const nodes = data.nodes.map((node) => {
     const box = byName.get(node.box);
     const texts = box.querySelectorAll("text");
     const result = node.result_edge ? byId(node.result_edge) : null;
     const op = result ? byName.get(result.querySelector("title").textContent.split("->")[0]) : null;
     const edges = node.edges.concat(node.result_edge ? [node.result_edge] : []).map(byId).filter(Boolean);
-    const record = { box, op, edges, name: node.name, data: node.data, value: node.value,
-                     grad: texts[texts.length - 1], shown: texts[texts.length - 2], title: box.querySelector("title") };
-    centre(record.grad);
-    centre(record.shown);
-    record.grad.setAttribute("class", "grad");
+    const numbers = !node.boxed || node.shows;
+    const record = { box, op, edges, name: node.name, data: node.data, value: node.value, boxed: !!node.boxed,
+                     grad: numbers ? texts[texts.length - 1] : null, shown: numbers ? texts[texts.length - 2] : null,
+                     title: numbers ? box.querySelector("title") : null };
+    for (const text of [record.grad, record.shown]) if (text) centre(text);
+    if (record.grad) record.grad.setAttribute("class", "grad");
     markFrame(box);
     return record;
   });
-  for (const node of nodes) {  // DOT names make poor tooltips: ops and edges get none, boxes their numbers
-    for (const part of [node.op, ...node.edges]) {
+  for (const node of nodes) {  // DOT names make poor tooltips: ops, edges and group boxes get none
+    for (const part of [node.op, ...node.edges, node.boxed ? node.box : null]) {
       const title = part && part.querySelector("title");
       if (title) title.textContent = "";
     }
@@ -87,7 +89,15 @@
   const drawn = svg.viewBox.baseVal;
   const fitted = { x: drawn.x, y: drawn.y, width: drawn.width, height: drawn.height };
   const view = { x: fitted.x + fitted.width / 2, y: fitted.y + fitted.height / 2, zoom: 1 };
-  const MAX_ZOOM = 8;
+  let maxZoom = 8;  // at least 3x the readable zoom, so a big graph can still be magnified
+  // Graph text is never drawn smaller than this many CSS pixels unless the user zooms out: a big graph opens
+  // zoomed on the step, and browser zoom (fewer CSS pixels in the window) enlarges the graph like the text.
+  const inline = document.documentElement.classList.contains("inline");
+  const READABLE = inline ? 9 : 16;  // a notebook is read from closer
+  const sample = svg.querySelector("g.node text[font-size]");
+  const textHeight = sample ? parseFloat(sample.getAttribute("font-size")) : 0;  // in graph units
+  let readable = 1;
+  let chosen = false;  // true once the user zoomed: layout then keeps their zoom
   const MARGIN = 20;  // the graph's padding (0.5rem each side), in pixels
   let glide = null;
 
@@ -97,19 +107,18 @@
   }
 
   function look(x, y, zoom) {
-    zoom = Math.min(MAX_ZOOM, Math.max(1, zoom));
-    if (zoom === 1) {
-      x = fitted.x + fitted.width / 2;
-      y = fitted.y + fitted.height / 2;
-    }
-    x = Math.min(fitted.x + fitted.width, Math.max(fitted.x, x));
-    y = Math.min(fitted.y + fitted.height, Math.max(fitted.y, y));
-    Object.assign(view, { x, y, zoom });
+    zoom = Math.min(maxZoom, Math.max(1, zoom));
     const size = svg.getBoundingClientRect();
     const s = scale(zoom);
     if (!(s > 0)) return;  // not laid out (hidden): keep the viewBox
     const width = size.width / s;
     const height = size.height / s;
+    // Keep the view on the graph: no empty margin on a side while the graph is larger than the view there.
+    const clamp = (v, start, length, shown) => (shown >= length ? start + length / 2
+      : Math.min(start + length - shown / 2, Math.max(start + shown / 2, v)));
+    x = clamp(x, fitted.x, fitted.width, width);
+    y = clamp(y, fitted.y, fitted.height, height);
+    Object.assign(view, { x, y, zoom });
     svg.setAttribute("viewBox", [x - width / 2, y - height / 2, width, height].map((v) => v.toFixed(2)).join(" "));
   }
 
@@ -138,13 +147,14 @@
   }
 
   function zoomBy(factor, clientX, clientY) {
+    chosen = true;
     const size = svg.getBoundingClientRect();
     const s = scale(view.zoom);
     const px = clientX === undefined ? 0 : clientX - size.left - size.width / 2;
     const py = clientY === undefined ? 0 : clientY - size.top - size.height / 2;
     const x = view.x + px / s;  // the graph point under the cursor stays under it
     const y = view.y + py / s;
-    const zoom = Math.min(MAX_ZOOM, Math.max(1, view.zoom * factor));
+    const zoom = Math.min(maxZoom, Math.max(1, view.zoom * factor));
     cancelAnimationFrame(glide);
     look(x - px / scale(zoom), y - py / scale(zoom), zoom);
   }
@@ -175,23 +185,31 @@
     const frame = frames[k];
     const updated = new Set(frame.updated);
     const flowing = new Set(frame.edges);
+    const roles = new Map();  // box -> its strongest role: a box holding several Values shows any step inside it
+    const RANK = { " pending": 0, "": 1, " updated": 2, " active": 3 };
     nodes.forEach((node, i) => {
       const pending = i >= frame.shown;
       const active = i === frame.active;
       const role = pending ? " pending" : active ? " active" : updated.has(i) ? " updated" : "";
-      node.box.setAttribute("class", "node" + role);
+      const before = roles.get(node.box);
+      if (before === undefined || (node.boxed && RANK[role] > RANK[before])) roles.set(node.box, role);
       if (node.op) node.op.setAttribute("class", "node" + (pending ? " pending" : active ? " active" : ""));
       for (const edge of node.edges) {
         const role = pending ? " pending" : flowing.has(edge.id) ? " flowing " + frame.phase : "";
         edge.setAttribute("class", "edge" + role);
       }
       const [text, exact] = states[k][i];
-      node.shown.textContent = pending ? "data ?" : node.data;
-      node.grad.textContent = text;
-      node.box.setAttribute("data-grad", exact);
-      node.title.textContent = pending ? node.name + ": not computed yet"
-        : node.name + ": data " + node.value + ", grad " + exact;
+      if (node.shown) node.shown.textContent = pending ? (node.boxed ? "out ?" : "data ?") : node.data;
+      if (node.grad) {
+        node.grad.textContent = text;
+        node.box.setAttribute("data-grad", exact);
+      }
+      if (node.title) {
+        node.title.textContent = pending ? node.name + ": not computed yet"
+          : node.name + ": data " + node.value + ", grad " + exact;
+      }
     });
+    for (const [box, role] of roles) box.setAttribute("class", "node" + role);
     status.textContent = frame.heading;
     explanation.replaceChildren(...frame.lines.map(([kind, line]) => {
       const div = document.createElement("div");
@@ -211,6 +229,7 @@
       const centre = centreOf([active.box, active.op, ...frame.updated.map((i) => nodes[i].box)].filter(Boolean));
       glideTo(centre.x, centre.y);
     }
+    document.body.classList.toggle("summary", frame.phase === "summary");
   }
 
   function pause() {
@@ -241,7 +260,7 @@
     end: () => { pause(); show(last); },
     zoomIn: () => zoomBy(1.25),
     zoomOut: () => zoomBy(1 / 1.25),
-    fit: () => look(0, 0, 1),
+    fit: () => { chosen = true; cancelAnimationFrame(glide); look(0, 0, 1); },
   };
   for (const [name, button] of Object.entries(buttons)) button.addEventListener("click", actions[name]);
   const keys = { ArrowRight: "next", ArrowLeft: "back", " ": "play", Home: "reset", End: "end",
@@ -259,13 +278,25 @@
     const main = document.querySelector("main");
     const width = main.clientWidth - MARGIN;
     const height = main.clientHeight - MARGIN;
-    const beside = Math.min((0.66 * width) / fitted.width, height / fitted.height);
+    const share = inline ? 0.72 : 0.66;  // a notebook's frame is narrower than a screen: the graph gets more of it
+    const beside = Math.min((share * width) / fitted.width, height / fitted.height);
     const below = Math.min(width / fitted.width, (0.62 * height) / fitted.height);
     const stacked = below > 1.15 * beside;
     document.body.classList.toggle("stacked", stacked);
     main.style.gridTemplateColumns = stacked ? "" : Math.ceil(beside * fitted.width + MARGIN) + "px minmax(0, 1fr)";
     main.style.gridTemplateRows = stacked ? Math.ceil(below * fitted.height + MARGIN) + "px minmax(0, 1fr)" : "";
-    look(view.x, view.y, view.zoom);
+    readable = textHeight > 0 ? Math.max(1, READABLE / (textHeight * scale(1))) : 1;
+    maxZoom = Math.max(8, 3 * readable);
+    if (chosen) {
+      look(view.x, view.y, view.zoom);
+    } else if (readable > 1) {  // on the node the current (or first) step works on
+      const first = frames.find((frame) => frame.active !== null);
+      const target = nodes[frames[position].active ?? (first ? first.active : nodes.length - 1)];
+      const centre = centreOf([target.box, target.op].filter(Boolean));
+      look(centre.x, centre.y, readable);
+    } else {
+      look(view.x, view.y, 1);
+    }
   }
 
   window.addEventListener("resize", layout);

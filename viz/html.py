@@ -23,17 +23,18 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
-from autograd import BackpropStepper, Value, forward_trace
+from autograd import BackpropStepper, Value
 
 from .engine import DEFAULT_TIMEOUT, RenderError, _check_timeout, check_seconds, find_engine, write_atomic
-from .graph import build, diagram_options, graph_nodes, model_hint
+from .frames import record_frames
+from .graph import _group_members, build, diagram_options, graph_nodes, model_hint, scope_part
 from .labels import format_number
 
 DEFAULT_SECONDS = 1.5  # how long Play shows each step
 FONT_SIZE = 14  # diagram text, in points: larger than viz's default so a projector shows it
 RANKSEP_TB = "0.3"  # inches between ranks top to bottom: an op's oval already separates its operands and result
 SCREEN = (1280, 720)  # the screen the layout is chosen for; the page itself fits any window
-_PAGE_SETS = ("collapse", "highlight", "show_grad")  # drawing options the page decides itself
+_PAGE_SETS = ("highlight", "show_grad")  # drawing options the page decides itself
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
@@ -43,22 +44,37 @@ def to_html(root, path, *, forward=False, title=None, seconds_per_step=DEFAULT_S
     """Write the backprop explorer of `root` (a Value or a BackpropStepper) to `path`, one HTML file; returns the path.
 
     forward=True first steps through the forward pass, showing each value as it is
-    computed. Drawing options are those of `viz.to_dot` except collapse, highlight and
-    show_grad; without rankdir, the page gets whichever of 'TB' and 'LR' draws larger on
-    a 1280x720 screen. The steps are taken (gradient hooks run) to record them, then
-    undone: every grad, and a stepper's position, are left as they were.
+    computed. Drawing options are those of `viz.to_dot` except highlight and show_grad;
+    collapse='neuron' or 'layer' draws each neuron or layer as one box, framed while a
+    step works inside it. Without rankdir, the page gets whichever of 'TB' and 'LR'
+    draws larger on a 1280x720 screen. The steps are taken (gradient hooks run) to
+    record them, then undone: every grad, and a stepper's position, are left as they were.
     """
     stepper = _stepper(root)
     path = _check_path(path)
+    page = explorer_page(stepper, forward=forward, title=title, seconds_per_step=seconds_per_step, engine=engine,
+                         timeout=timeout, **options)
+    try:
+        return write_atomic(path, page.encode("utf-8"))
+    except PermissionError as error:
+        raise PermissionError(f"path {str(path)!r} is not writable ({error.strerror}); "
+                              f"choose a folder you can write to") from None
+
+
+def explorer_page(root, *, forward=False, title=None, seconds_per_step=DEFAULT_SECONDS, engine=None,
+                  timeout=DEFAULT_TIMEOUT, inline=False, **options) -> str:
+    """The explorer of `root` as the text of one HTML page (arguments as for `to_html`; inline: sized for a notebook)."""
+    stepper = _stepper(root)
     rankdirs, options = _check_options(forward, title, seconds_per_step, options)
     timeout = _check_timeout(timeout)
     found = find_engine(engine)
+    build(stepper.root, options)  # refuses a graph over max_nodes before any step is recorded
     position = stepper.position
     stepper.reset()
     try:  # the frames and the drawings need the grads as they were before backprop
         nodes = graph_nodes(stepper.root)
         number = lambda x: format_number(x, options.precision)  # noqa: E731
-        frames = _frames(stepper, nodes, number, forward)
+        frames = record_frames(stepper, nodes, number, forward)
         width = _cell_width(max(len(text) for frame in frames for _, text, _ in frame["grads"]))
         drawings = [build(stepper.root, replace(options, rankdir=rankdir), width) for rankdir in rankdirs]
     finally:
@@ -66,17 +82,22 @@ def to_html(root, path, *, forward=False, title=None, seconds_per_step=DEFAULT_S
         for _ in range(position):
             stepper.step()
     drawing, svg = max(((d, _svg(d, found, timeout)) for d in drawings), key=lambda pair: _fit(pair[1]))
-    described = [_node(n, stepper.names[n], drawing, number) for n in nodes]
+    shows = _shown_by_boxes(nodes, stepper.root, options.collapse)
+    described = [_node(n, stepper.names[n], drawing, number, shows.get(n)) for n in nodes]
     for frame in frames:  # the edges a step's gradient (or a forward value) flows along
         active = described[frame["active"]] if frame["active"] is not None else dict(edges=[], result_edge=None)
         frame["edges"] = active["edges"] + ([active["result_edge"]] if active["result_edge"] else [])
     title = title if title is not None else f"Backprop through {stepper.names[stepper.root]}"
-    page = _page(title, svg, script_json(dict(seconds=seconds_per_step, frames=frames, nodes=described)))
-    try:
-        return write_atomic(path, page.encode("utf-8"))
-    except PermissionError as error:
-        raise PermissionError(f"path {str(path)!r} is not writable ({error.strerror}); "
-                              f"choose a folder you can write to") from None
+    return _page(title, svg, script_json(dict(seconds=seconds_per_step, frames=frames, nodes=described)), inline)
+
+
+def _shown_by_boxes(nodes, root, collapse) -> dict:
+    """For collapse: each boxed Value -> True if its box shows its data and grad (the box's one output), else False."""
+    if not collapse:
+        return {}
+    groups = {n: part for n in nodes if (part := scope_part(getattr(n, "scope", ""), collapse))}
+    _, outputs = _group_members(nodes, groups, [root])
+    return {n: outputs.get(part, [None, None]) == [n] for n, part in groups.items()}
 
 
 def _stepper(root) -> BackpropStepper:
@@ -122,61 +143,18 @@ def _cell_width(characters: int) -> int:
     return round(0.6 * characters * FONT_SIZE + 14)
 
 
-def _node(node, name, drawing, number) -> dict:
-    """What the page needs about one Value: its box and edges in the SVG, its name, its data as shown."""
+def _node(node, name, drawing, number, shown_by_box) -> dict:
+    """What the page needs about one Value: its box and edges in the SVG, its name, its data as shown.
+
+    `shown_by_box` is None for a Value with a box of its own; for one inside a collapsed
+    neuron or layer, whether that box shows its numbers (as "out").
+    """
     edges = [drawing.operand_edges[(node, j)] for j in range(len(node.parents)) if (node, j) in drawing.operand_edges]
-    return dict(box=drawing.node_ids[node], result_edge=drawing.result_edges.get(node), edges=edges, name=name,
-                data=f"data {number(node.data)}", value=repr(node.data))
-
-
-def _frames(stepper, nodes, number, forward) -> list:
-    """Every state the page shows: the start, each forward row (if asked), each backprop step."""
-    index = {node: i for i, node in enumerate(nodes)}
-    size = len(nodes)
-    grads = [(number(n.grad), repr(n.grad)) for n in nodes]
-    frames = [_frame("start", "Before the forward pass" if forward else "Before backprop",
-                     _introduction(stepper, size, number, forward), None, [], 0 if forward else size,
-                     list(enumerate(grads)))]
-    if forward:
-        frames += [_frame("forward", f"Forward pass: value {i} of {size}", [("head", str(row))], index[row.node], [],
-                          i, []) for i, row in enumerate(forward_trace(stepper.root), 1)]
-    try:
-        for step in stepper:
-            now = [(number(n.grad), repr(n.grad)) for n in nodes]
-            changed = [(i, grad) for i, (grad, old) in enumerate(zip(now, grads)) if grad != old]
-            grads = now
-            heading = f"Backprop: step {step.number} of {step.total}" + (" (done)" if stepper.done else "")
-            frames.append(_frame("backward", heading, _explanation(step), index[step.node],
-                                 sorted({index[edge.parent] for edge in step.edges}), size, changed))
-    finally:
-        stepper.reset()
-    return frames
-
-
-def _frame(phase, heading, lines, active, updated, shown, grads) -> dict:
-    """One state of the page; `grads` lists (node index, (number, exact repr)) for the grads that changed."""
-    return dict(phase=phase, heading=heading, lines=lines, active=active, updated=updated, shown=shown,
-                grads=[(i, f"grad {text}", exact) for i, (text, exact) in grads])
-
-
-def _introduction(stepper, size, number, forward) -> list:
-    """The start page's text: what backprop (and the forward pass, if shown) will do."""
-    root = stepper.names[stepper.root]
-    seed = f"{root}.grad = {number(stepper.grad)}" + (f" (d{root}/d{root})" if stepper.grad == 1 else "")
-    backprop = (f"{len(stepper)} steps: each passes one node's gradient back to its parents, "
-                f"parent.grad += upstream * local derivative.")
-    lines = [f"Backprop from {root} takes {backprop}", f"It starts with {seed}."]
-    if forward:
-        lines = [f"Forward pass: {size} values, computed one at a time in the order they were made.",
-                 f"Then backprop from {root} in {backprop}", lines[1]]
-    return [("plain", line) for line in lines] + [("hint", "Press Next or \u2192.")]
-
-
-def _explanation(step) -> list:
-    """The stepper's explanation of `step` as (kind, line): a head line, then local and update lines per edge."""
-    lines = str(step).split("\n")
-    kinds = ["head"] + ["local", "update"] * len(step.edges)
-    return list(zip(kinds if len(kinds) == len(lines) else ["plain"] * len(lines), lines))
+    described = dict(box=drawing.node_ids[node], result_edge=drawing.result_edges.get(node), edges=edges, name=name,
+                     data=f"data {number(node.data)}", value=repr(node.data))
+    if shown_by_box is not None:
+        described.update(boxed=True, shows=shown_by_box, data=f"out {number(node.data)}")
+    return described
 
 
 def script_json(data) -> str:
@@ -225,10 +203,11 @@ def _asset(name: str, closing: str) -> str:
     return text
 
 
-def _page(title: str, svg: str, data: str) -> str:
+def _page(title: str, svg: str, data: str, inline: bool) -> str:
     title = html.escape(title)
+    root = '<html lang="en" class="inline">' if inline else '<html lang="en">'
     return f"""<!DOCTYPE html>
-<html lang="en">
+{root}
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{_CSP}">

@@ -1,38 +1,139 @@
-"""The drawing layer the engine finds through its entry point: what Jupyter shows for Values and steppers.
+"""Jupyter displays: the backprop explorer inline, and diagrams that fit the output area.
 
-`autograd` never imports viz; pyproject.toml registers this module under the
-entry-point group ``gradwalk.drawing`` and `autograd.display` loads it the first
-time a Value or a stepper is displayed or drawn.
+`explore(y)` shows the explorer page of `y` in the notebook: the whole page (SVG,
+script, style, every step's numbers) sits in the ``srcdoc`` of a sandboxed
+``<iframe>``, so it needs no widget, no kernel and no network, keeps working in a
+saved notebook and its nbconvert HTML, and takes keys only while it has the focus
+(click it first), so several explorers in one notebook never interfere.
+
+The engine finds this module through the ``gradwalk.drawing`` entry point (it never
+imports viz): `value_mimebundle` and `stepper_mimebundle` are how a Value and a
+BackpropStepper display themselves, and `draw`, `render`, `to_html` and `plot_loss`
+back ``Value.draw``, ``AnomalyError.render``, ``BackpropStepper.to_html`` and
+``History.plot``.
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x")
+>>> y = (x * x).tanh(); y.label = "y"
+>>> bundle = stepper_mimebundle(y.backward_steps())
+>>> bundle["text/html"].startswith('<iframe class="gradwalk-explorer" srcdoc="&lt;!DOCTYPE html&gt;')
+True
 """
 
 import html
+import itertools
+import re
+import secrets
+import warnings
 
-from .engine import draw, render as _render, value_svg
-from .graph import to_dot
-from .html import to_html
-from .plots import plot_loss
+from .engine import EngineNotFoundError, RenderError
+from .engine import draw as _draw
+from .engine import render as _render
+from .graph import TooManyNodesError
+from .html import explorer_page
+from .html import to_html as _to_html
+from .plots import plot_loss as _plot_loss
 
-__all__ = ["value_mimebundle", "stepper_mimebundle", "draw", "render", "to_html", "plot_loss"]
+OUTPUT_WIDTH = 860  # CSS pixels of a notebook's output area (JupyterLab: about 850), to size the frame by
+MIN_HEIGHT, MAX_HEIGHT = 480, 640  # the frame's height: the controls and a few steps' text, at most a laptop's view
+_ids = itertools.count(1)
+_session = secrets.token_hex(3)
+
+
+class Explorer:
+    """The backprop explorer as a notebook output: displays as the page in an iframe; `.page` is its HTML."""
+
+    def __init__(self, page: str, height: int):
+        self.page = page
+        self.height = height
+
+    def _repr_html_(self) -> str:
+        return (f'<iframe class="gradwalk-explorer" srcdoc="{html.escape(self.page, quote=True)}" '
+                f'sandbox="allow-scripts" title="backprop explorer" '
+                f'style="width: 100%; height: {self.height}px; border: 1px solid #c5cbd1; border-radius: 4px">'
+                f'</iframe>')
+
+    def __repr__(self):
+        return f"<Explorer: {len(self.page):,} characters of HTML; display it in Jupyter, or use viz.to_html to save>"
+
+
+def explore(root, *, height=None, **options) -> Explorer:
+    """The backprop explorer of `root` (a Value or a BackpropStepper) for a notebook (options as for `viz.to_html`).
+
+    height is the frame's height in CSS pixels (default: chosen from the graph's shape).
+    """
+    if height is not None and (isinstance(height, bool) or not isinstance(height, int) or not 200 <= height <= 4000):
+        raise ValueError(f"height must be a whole number of pixels from 200 to 4000, or None, got {height!r}")
+    page = explorer_page(root, inline=True, **options)
+    return Explorer(page, height if height is not None else _frame_height(page))
+
+
+def _frame_height(page: str) -> int:
+    """A height that gives the graph, drawn at the output area's width, its own proportions (within limits)."""
+    size = re.search(r'<svg[^>]*viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', page)
+    aspect = float(size.group(2)) / max(float(size.group(1)), 1.0) if size else 0.75
+    return round(min(MAX_HEIGHT, max(MIN_HEIGHT, 100 + 0.66 * OUTPUT_WIDTH * aspect)))
+
+
+def fitted_svg(svg: str) -> str:
+    """An engine's SVG as HTML that scales down to the output width (never above its own size), ids made unique."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise RenderError("the Graphviz engine wrote no <svg> element; check the engine with viz.find_engine()")
+    svg = re.sub(r"<!--.*?-->", "", svg[start:], flags=re.S)
+    end = svg.index(">")
+    width = re.search(r'\swidth="([\d.]+)pt"', svg[:end])
+    tag = re.sub(r'\s(?:width|height)="[^"]*"', "", svg[:end])
+    limit = f"max-width: {width.group(1)}pt; " if width else ""
+    # Graphviz numbers its ids from 1 in every drawing, and a notebook holds many (from earlier sessions too).
+    prefix = f"gw{_session}-{next(_ids)}-"
+    body = re.sub(r'\bid="', f'id="{prefix}', svg[end:])
+    body = re.sub(r'(url\(#|href="#)', rf"\g<1>{prefix}", body)
+    return (f'<div class="gradwalk-diagram" style="overflow-x: auto">{tag} '
+            f'style="{limit}width: 100%; height: auto; display: block"{body.strip()}</div>')
 
 
 def value_mimebundle(value) -> dict:
-    """A Value as its graph's diagram (SVG), with the text repr beside it for consoles."""
+    """How a Value shows in Jupyter: its graph as SVG fitted to the output width, and its repr as text."""
     bundle = {"text/plain": repr(value)}
-    svg = value_svg(value)
-    if svg is not None:
-        bundle["image/svg+xml"] = svg
+    try:
+        bundle["text/html"] = fitted_svg(_draw(value).svg())
+    except TooManyNodesError:  # the text repr is the better display for a huge graph
+        pass
+    except (EngineNotFoundError, RenderError) as error:
+        warnings.warn(f"cannot draw this Value: {error}", RuntimeWarning, stacklevel=2)
     return bundle
 
 
 def stepper_mimebundle(stepper) -> dict:
-    """A stepper as its steps so far, as a table, with the text repr beside it."""
-    text = repr(stepper)
-    rows = "".join(step._repr_html_() for step in stepper.history())
-    caption = html.escape(text)
-    return {"text/plain": text + ("\n" + stepper.table() if stepper.position else ""),
-            "text/html": f"<div><p>{caption}</p>{rows}</div>"}
+    """How a BackpropStepper shows in Jupyter: the explorer inline, and its repr as text."""
+    bundle = {"text/plain": repr(stepper)}
+    if len(stepper) == 0:  # a leaf: no steps to explore
+        return bundle
+    try:
+        bundle["text/html"] = explore(stepper)._repr_html_()
+    except TooManyNodesError:
+        pass
+    except (EngineNotFoundError, RenderError) as error:
+        warnings.warn(f"cannot draw this stepper's graph: {error}", RuntimeWarning, stacklevel=2)
+    return bundle
+
+
+def draw(value, **options):
+    """`Value.draw`: a Diagram of the graph (see `viz.draw`)."""
+    return _draw(value, **options)
 
 
 def render(root, path, **options):
-    """Draw `root`'s graph to a file (see viz.render); `highlight` and the other drawing options apply."""
-    return _render(to_dot(root, **options), path)
+    """`AnomalyError.render` and friends: draw `root` to a file (see `viz.render`)."""
+    return _render(root, path, **options)
+
+
+def to_html(root, path, **options):
+    """`BackpropStepper.to_html`: the explorer page as a file (see `viz.to_html`)."""
+    return _to_html(root, path, **options)
+
+
+def plot_loss(history, path=None):
+    """`History.plot`: the loss (and accuracy) curves as a matplotlib Figure (see `viz.plot_loss`)."""
+    return _plot_loss(history, path)

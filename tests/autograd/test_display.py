@@ -52,4 +52,4 @@ def test_with_the_drawing_layer_a_value_shows_as_its_diagram():
     y = x * x
     bundle = y._repr_mimebundle_()
     assert bundle["text/plain"] == repr(y)
-    assert "<svg" in bundle["image/svg+xml"]
+    assert "<svg" in bundle["text/html"]

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 
 from autograd import Value
+from tests.viz.browser import Tab, launch
 from viz.engine import ENV_VAR, _script_dirs, find_engine
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -34,6 +35,21 @@ def svg_node_titles(data) -> list:
     """The DOT names of the drawn nodes, from each node group's <title>."""
     root = ElementTree.fromstring(data)
     return [group.find(f"{SVG}title").text for group in root.iter(f"{SVG}g") if group.get("class") == "node"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (playwright) for the session; skipped with the reason when there is none."""
+    with launch() as running:
+        yield running
+
+
+@pytest.fixture
+def chromium(browser):
+    """A fresh 1280x720 tab in its own browser context."""
+    tab = Tab(browser)
+    yield tab
+    tab.close()
 
 
 @pytest.fixture

@@ -213,7 +213,7 @@ def test_draw_and_value_methods_give_svg(monkeypatch, bundled):
     diagram = o.draw(rankdir="TB")
     assert isinstance(diagram, viz.Diagram) and "rankdir=TB" in diagram.source
     assert "o" in svg_texts(diagram._repr_svg_().encode())
-    assert svg_texts(o._repr_mimebundle_()["image/svg+xml"].encode()) == svg_texts(viz.draw(o).svg().encode())
+    assert svg_texts(o._repr_mimebundle_()["text/html"].encode()) == svg_texts(viz.draw(o).svg().encode())
 
 
 def test_repr_svg_of_a_huge_graph_falls_back_to_text(monkeypatch, bundled):

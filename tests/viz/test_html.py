@@ -1,7 +1,6 @@
 """viz.to_html: the self-contained backprop explorer, checked as a file and in a real headless Chromium."""
 
 import json
-import os
 import re
 import shutil
 import struct
@@ -9,9 +8,10 @@ import time
 
 import pytest
 
+import nn
 import viz
+from tests.viz.browser import Tab
 from autograd import Value
-from tests.viz.browser import NAMES, Chromium, find_chromium
 from viz.html import script_json
 from viz.labels import format_number
 
@@ -69,8 +69,8 @@ def test_one_file_with_everything_inlined_and_no_way_to_reach_the_network(tmp_pa
     assert set(re.findall(r"https?://[^\s\"'<>]+", text)) <= {"http://www.w3.org/2000/svg",
                                                               "http://www.w3.org/1999/xlink"}
     data = page_data(path)
-    assert len(data["frames"]) == 1 + len(y.backward_steps())
-    assert [f["phase"] for f in data["frames"]] == ["start"] + ["backward"] * len(y.backward_steps())
+    assert len(data["frames"]) == 2 + len(y.backward_steps())  # the start, each step, the closing summary
+    assert [f["phase"] for f in data["frames"]] == ["start"] + ["backward"] * len(y.backward_steps()) + ["summary"]
     assert [p.name for p in tmp_path.iterdir()] == ["backprop.html"]  # the temporary file was renamed
 
 
@@ -82,10 +82,10 @@ def test_the_embedded_grads_are_backwards_and_the_explanations_the_steppers(tmp_
     final = grads_after_each_frame(data)[-1]
     assert {names[i]: float(exact) for i, exact in final.items()} == expected_grads()
     stepper = y.backward_steps()
-    explained = [[line for _, line in frame["lines"]] for frame in data["frames"][1:]]
+    explained = [[line for _, line in frame["lines"]] for frame in data["frames"][1:-1]]
     steps = list(stepper)
     assert explained == [str(step).split("\n") for step in steps]
-    for frame, step in zip(data["frames"][1:], steps):  # one edge per operand (a*a has two) and the op's own
+    for frame, step in zip(data["frames"][1:-1], steps):  # one edge per operand (a*a has two) and the op's own
         assert names[frame["active"]] == step.name and len(set(frame["edges"])) == len(step.edges) + 1
         assert [names[i] for i in frame["updated"]] == sorted({e.parent_name for e in step.edges}, key=names.index)
 
@@ -95,7 +95,7 @@ def test_forward_pass_first_shows_the_values_in_the_order_they_were_made(tmp_pat
     data = page_data(viz.to_html(y, tmp_path / "page.html", forward=True, engine=bundled))
     phases = [f["phase"] for f in data["frames"]]
     size = len(data["nodes"])
-    assert phases == ["start"] + ["forward"] * size + ["backward"] * len(y.backward_steps())
+    assert phases == ["start"] + ["forward"] * size + ["backward"] * len(y.backward_steps()) + ["summary"]
     assert [f["shown"] for f in data["frames"][: size + 1]] == list(range(size + 1))
     order = [data["nodes"][f["active"]]["name"] for f in data["frames"][1: size + 1]]
     assert order == sorted(named, key=lambda text: named[text].id)
@@ -138,7 +138,7 @@ def test_hostile_labels_stay_text(tmp_path, bundled):
     (lambda y, p: viz.to_html(y, p, forward="yes"), TypeError, "forward must be True or False"),
     (lambda y, p: viz.to_html(y, p, title=3), TypeError, "title must be a string"),
     (lambda y, p: viz.to_html(y, p, seconds_per_step=0), ValueError, "seconds_per_step must be a positive"),
-    (lambda y, p: viz.to_html(y, p, collapse="neuron", highlight=[y]), TypeError, "sets collapse, highlight"),
+    (lambda y, p: viz.to_html(y, p, show_grad=False, highlight=[y]), TypeError, "sets highlight, show_grad"),
     (lambda y, p: viz.to_html(y, p, colour="red"), TypeError, "unknown drawing option colour"),
     (lambda y, p: viz.to_html(y, p, max_nodes=3), ValueError, "more than max_nodes=3"),
 ])
@@ -161,30 +161,16 @@ def test_an_unwritable_path_is_named(tmp_path, bundled, monkeypatch):
 
 
 # -- in the browser ------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def chromium():
-    """One headless Chromium for the module; a missing Chromium fails in CI and skips elsewhere."""
-    executable = find_chromium()
-    if executable is None:
-        message = (f"no Chromium executable found ($CHROMIUM, or {', '.join(NAMES)} on PATH); "
-                   f"install Debian's chromium (apt-get install chromium) to run the browser tests")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    with Chromium(executable, width=1280, height=720) as browser:
-        yield browser
-
-
 SHOWN = """[...document.querySelectorAll("#graph g.node[data-grad]")].map((g) => {
   const texts = [...g.querySelectorAll("text")].map((t) => t.textContent);
   return [texts[0], texts[texts.length - 2], texts[texts.length - 1], g.getAttribute("data-grad")];
 })"""
-STATE = """JSON.stringify([document.querySelector("main").outerHTML, document.body.getAttribute("data-position"),
+STATE = """JSON.stringify([document.querySelector("main").outerHTML.replace(/ viewBox="[^"]*"/, ""), document.body.getAttribute("data-position"),
   ...[...document.querySelectorAll("nav button")].map((b) => [b.textContent, b.disabled])])"""
 
 
 def open_page(browser, path):
-    browser.open(path.resolve().as_uri())
+    browser.open(path)
     return browser.evaluate("document.querySelectorAll('nav button').length") == 4
 
 
@@ -215,13 +201,13 @@ def test_next_to_the_end_shows_backwards_grads_and_back_restores_every_state(tmp
         assert position(chromium) == len(states) - 1
         if len(states) == 3:
             picture = chromium.screenshot(tmp_path / "step2.png")
-    assert len(states) == steps + 1
+    assert len(states) == steps + 2  # and the summary
     expected = expected_grads()
     for name, (_, grad, exact) in shown(chromium).items():
         assert float(exact) == expected[name]  # exactly, through the page's JSON and DOM
         assert grad == f"grad {format_number(expected[name], 4)}"
         assert float(grad.split()[1]) == pytest.approx(expected[name], rel=5e-4, abs=1e-12)
-    for k in range(steps, 0, -1):
+    for k in range(steps + 1, 0, -1):
         chromium.click("#back")
         assert chromium.evaluate(STATE) == states[k - 1]  # every box, class, grad, text and button as before
     assert chromium.requests() == [path.resolve().as_uri()] and chromium.errors() == []
@@ -235,16 +221,16 @@ def test_the_keyboard_steps_plays_and_resets(tmp_path, bundled, chromium):
     chromium.press("ArrowRight"), chromium.press("ArrowRight"), chromium.press("ArrowLeft")
     assert position(chromium) == 1
     chromium.press("End")
-    assert position(chromium) == steps
+    assert position(chromium) == steps + 1
     chromium.press("Home")
     assert position(chromium) == 0 and chromium.evaluate("document.getElementById('back').disabled")
     chromium.press(" ")
     assert "Pause" in chromium.evaluate("document.getElementById('play').textContent")
     deadline = time.monotonic() + 10
-    while position(chromium) < steps and time.monotonic() < deadline:
+    while position(chromium) < steps + 1 and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.1)
-    assert position(chromium) == steps and "Play" in chromium.evaluate("document.getElementById('play').textContent")
+    assert position(chromium) == steps + 1 and "Play" in chromium.evaluate("document.getElementById('play').textContent")
     assert chromium.errors() == []
 
 
@@ -345,7 +331,71 @@ def test_zoom_follows_the_step_and_zero_fits_again(tmp_path, bundled, chromium):
       return r.left >= s.left && r.right <= s.right && r.top >= s.top && r.bottom <= s.bottom; })()""")
     assert box  # the active node is in view
     chromium.press("0")
-    assert chromium.evaluate("document.querySelector('#graph svg').getAttribute('viewBox')") == fitted
+    assert chromium.evaluate(ALL_IN_VIEW)  # 0 shows the whole graph
+
+
+ALL_IN_VIEW = """(() => { const s = document.querySelector("#graph svg").getBoundingClientRect();
+  return [...document.querySelectorAll("#graph g.node")].every((g) => { const r = g.getBoundingClientRect();
+    return r.left >= s.left - 1 && r.right <= s.right + 1 && r.top >= s.top - 1 && r.bottom <= s.bottom + 1; }); })()"""
+TEXT_PX = """Math.min(...[...document.querySelectorAll("#graph g.node text.grad")].map(  // font size in CSS px
+  (t) => parseFloat(t.getAttribute("font-size")) * t.getScreenCTM().a))"""
+ACTIVE_IN_VIEW = """(() => { const s = document.querySelector("#graph svg").getBoundingClientRect();
+  const r = document.querySelector("#graph g.node.active").getBoundingClientRect();
+  return r.left >= s.left && r.right <= s.right && r.top >= s.top && r.bottom <= s.bottom; })()"""
+
+
+def mlp_loss():
+    """The squared error of a 2-3-1 MLP on one sample: 50 values, too many to read when fitted to a screen."""
+    model = nn.MLP(2, [3, 1], seed=0)
+    out = model([Value(1.0, label="x1"), Value(-2.0, label="x2")])
+    loss = (out - 1.0) ** 2
+    loss.label = "loss"
+    return loss
+
+
+def test_a_big_graph_opens_readable_on_its_first_step_and_browser_zoom_enlarges_it(tmp_path, bundled, browser):
+    path = viz.to_html(mlp_loss(), tmp_path / "mlp.html", engine=bundled)
+    sizes = []
+    for zoom in (1, 1.5):  # browser zoom 150%: two thirds of the CSS pixels, each 1.5 device pixels
+        tab = Tab(browser, width=round(1280 / zoom), height=round(720 / zoom), scale=zoom)
+        tab.open(path)
+        assert tab.evaluate(TEXT_PX) >= 15.99  # CSS pixels (16, less the view's rounding) at any browser zoom
+        tab.press("ArrowRight")
+        time.sleep(0.4)
+        assert tab.evaluate(ACTIVE_IN_VIEW)
+        sizes.append(tab.evaluate(TEXT_PX) * zoom)
+        tab.press("0")
+        assert tab.evaluate(ALL_IN_VIEW) and tab.errors() == []
+        tab.close()
+    assert sizes[1] >= 1.4 * sizes[0]  # in device pixels the graph grows with the browser's zoom
+
+
+def test_collapse_draws_neurons_as_boxes_framed_while_a_step_works_inside(tmp_path, bundled, chromium):
+    loss = mlp_loss()
+    path = viz.to_html(loss, tmp_path / "collapsed.html", collapse="neuron", engine=bundled)
+    data = page_data(path)
+    boxes = {node["box"] for node in data["nodes"] if node.get("boxed")}
+    assert len(boxes) == 4  # three hidden neurons and the output neuron
+    assert open_page(chromium, path)
+    seen = set()
+    while not chromium.evaluate("document.getElementById('next').disabled"):
+        chromium.click("#next")
+        frame = data["frames"][position(chromium)]
+        if frame["active"] is not None and data["nodes"][frame["active"]].get("boxed"):
+            active = chromium.evaluate("[...document.querySelectorAll('#graph g.node.active')]"
+                                       ".map((g) => g.querySelector('text').textContent)")
+            assert len(active) == 1 and active[0].startswith("layer")  # the neuron's box, named
+            seen.add(active[0])
+    assert len(seen) == 4 and chromium.errors() == []
+    oracle = mlp_loss()  # the same weights (seed 0): its backward() gives the grads each box must show
+    oracle.backward()
+    expected = {node["name"]: value.grad for node, value in zip(data["nodes"], viz.graph.graph_nodes(oracle))}
+    shows = chromium.evaluate("""[...document.querySelectorAll("#graph g.node[data-grad]")].map((g) =>
+      [g.querySelector("title").textContent.split(": data ")[0], g.getAttribute("data-grad")])""")
+    outputs = [node["name"] for node in data["nodes"] if node.get("shows")]
+    assert set(outputs) <= {name for name, _ in shows} and len(outputs) == 4
+    for name, exact in shows:
+        assert float(exact) == expected[name]
 
 
 def contrast(color: str, background: str) -> float:
@@ -357,3 +407,16 @@ def contrast(color: str, background: str) -> float:
 
     light, dark = sorted((luminance(color), luminance(background)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
+
+
+def test_a_graph_over_max_nodes_is_refused_before_any_step_is_recorded(tmp_path, monkeypatch):
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(3000):  # 9,001 to draw: x, 3,000 constants, products and ops
+        y = y * 1.0001
+    recorded = []
+    monkeypatch.setattr("viz.html.record_frames", lambda *args: recorded.append(args) or [])
+    with pytest.raises(ValueError, match="9001 nodes to draw, more than max_nodes=400"):
+        viz.to_html(y, tmp_path / "big.html")
+    assert recorded == [] and list(tmp_path.iterdir()) == []
+    assert x.grad == 0.0
