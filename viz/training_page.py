@@ -111,12 +111,18 @@ def _neuron_maps(neurons) -> str:
         maps = "".join(f'<figure class="map"><div class="neuron" role="img" aria-label="{html.escape(n.name)}" '
                        f'style="background-position: 0 {100 * k / max(len(neurons) - 1, 1):.4f}%; '
                        f'background-size: 100% {100 * len(neurons)}%"></div>'
-                       f'<figcaption>{html.escape(n.name[len(layer) + 1:] if layer else n.name)}</figcaption></figure>'
+                       f'<figcaption>{html.escape(_short(n.name, layer))}</figcaption></figure>'
                        for k, n in members)
         columns.append(f'<section class="layer"><h3>{html.escape(layer or "neurons")}</h3>'
                        f'<div class="maps">{maps}</div></section>')
     return (f'<figure id="neurons"><figcaption>Hidden neurons (orange: positive, blue: negative)</figcaption>'
             f'<div class="layers">{"".join(columns)}</div></figure>')
+
+
+def _short(name: str, layer: str) -> str:
+    """A neuron's caption under its layer's heading: 'layer0.neuron3' -> 'N3'."""
+    own = name[len(layer) + 1:] if layer and name.startswith(layer + ".") else name
+    return "N" + own[len("neuron"):] if own.startswith("neuron") else own
 
 
 def _page(title, plane, curve, neurons, data, count) -> str:
