@@ -42,9 +42,9 @@
     status.setAttribute("aria-live", "off"); // a screen reader would otherwise read every frame
     play.innerHTML = "&#x23F8;&#xFE0E; Pause";
     timer = setInterval(() => {
-      const next = Number(slider.value) + 1;
-      if (next >= data.frames.length) stop();
-      else show(next);
+      const next = Math.min(Number(slider.value) + 1, data.frames.length - 1);
+      show(next);
+      if (next === data.frames.length - 1) stop();
     }, data.seconds * 1000);
   }
 
