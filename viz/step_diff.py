@@ -171,7 +171,7 @@ def _network(diff: StepDiff) -> graphviz.Digraph:
     structure = _structure(diff.names)
     change = diff.change
     largest = float(np.abs(change).max()) if len(change) else 0.0
-    dot = graphviz.Digraph("step", graph_attr=dict(rankdir="LR", ranksep="1.1", nodesep="0.12", bgcolor="white",
+    dot = graphviz.Digraph("step", graph_attr=dict(rankdir="LR", ordering="out", ranksep="1.1", fontname=labels.FONT, nodesep="0.12", bgcolor="white",
                                                    pad="0.2"),
                            node_attr=dict(fontname=labels.FONT, fontsize=str(labels.FONT_SIZE), color=labels.EDGE),
                            edge_attr=dict(arrowsize="0.4", fontname=labels.FONT, fontsize="9"))
@@ -198,7 +198,7 @@ def _network(diff: StepDiff) -> graphviz.Digraph:
         width = 0.6 + 5.4 * (abs(change[i]) / largest if largest else 0.0)
         dot.edge(tail, f"L{layer}.N{j}", id=name, color=_color(change[i], largest), penwidth=f"{width:.2f}",
                  tooltip=move, **({"label": labels.text_label(f"{change[i]:+.2g}")} if few else {}))
-    dot.node("legend", shape="plain", label=_legend(diff, largest))
+    dot.attr(label=_legend(diff, largest), labelloc="t", labeljust="l")
     return dot
 
 
