@@ -15,11 +15,12 @@ from viz.training import Frame, shown_frames
 HOSTILE = '</script><script>window.pwned = 1</script><img src="x" onerror="window.pwned = 2"> & "'
 
 
-def trained(every=3, epochs=10, sizes=(4, 3, 1), val=False, X=None, y=None, loss="bce_with_logits", **recorder):
+def trained(every=3, epochs=10, sizes=(4, 3, 1), val=False, X=None, y=None, loss="bce_with_logits",
+            activation="tanh", **recorder):
     """A small MLP trained with a recorder, and a copy of its parameters taken independently after every epoch."""
     if X is None:
         X, y = nn.make_moons(60, seed=1)
-    model = nn.MLP(X.shape[1], list(sizes), seed=2)
+    model = nn.MLP(X.shape[1], list(sizes), activation=activation, seed=2)
     rec = viz.TrainingRecorder(X, y, every=every, **recorder)
     seen = []
     fit_val = nn.make_moons(30, seed=5) if val else None
@@ -64,8 +65,9 @@ def test_a_second_fit_continues_the_epochs():
     assert [f.epoch for f in rec.frames] == [1, 2, 4, 6]
 
 
-def test_the_tape_grid_equals_the_value_path_on_the_same_points():
-    model, rec, _ = trained(every=5, epochs=10)
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+def test_the_tape_grid_equals_the_value_path_on_the_same_points(activation):
+    model, rec, _ = trained(every=5, epochs=10, activation=activation)
     assert [n.name for n in rec.neurons] == [f"layer0.neuron{j}" for j in range(4)] + \
         [f"layer1.neuron{j}" for j in range(3)]
     points = rec.plane[2]
@@ -126,6 +128,12 @@ def test_misuse_says_what_to_do(tmp_path):
         rec.save_gif(tmp_path / "movie.gif", seconds_per_frame=0)
     with pytest.raises(IsADirectoryError):
         rec.save_html(tmp_path)
+    with pytest.raises(ValueError, match="size"):
+        rec.save_gif(tmp_path / "movie.gif", size=50)
+    with pytest.raises(TypeError, match="title"):
+        rec.save_html(tmp_path / "page.html", title=3)
+    with pytest.raises(FileNotFoundError, match="folder"):
+        rec.save_gif(tmp_path / "missing" / "movie.gif")
 
 
 # -- the GIF -------------------------------------------------------------------------------------------------

@@ -110,6 +110,8 @@ def test_the_largest_move_is_drawn_widest(setting):
     (dict(lr=-1.0), ValueError, "lr"),
     (dict(after=[1.0, 2.0]), ValueError, "shape"),
     (dict(before=np.full(17, np.nan), lr=0.1), ValueError, "finite"),
+    (dict(before="abc", lr=0.1), TypeError, "before"),
+    (dict(lr="fast"), ValueError, "lr"),
 ])
 def test_bad_arguments_are_named(setting, arguments, error, words):
     model, X, y, _ = setting
@@ -117,6 +119,13 @@ def test_bad_arguments_are_named(setting, arguments, error, words):
         viz.step_diff(model, X, y, "bce_with_logits", **arguments)
 
 
-def test_a_non_model_is_refused():
+def test_a_non_model_and_mismatched_data_are_refused(setting):
+    model, X, y, _ = setting
     with pytest.raises(TypeError, match="nn model"):
         viz.step_diff(lambda x: x, [[0.0, 0.0]], [0], "mse", lr=0.1)
+    with pytest.raises(ValueError, match="one label per row"):
+        viz.step_diff(model, X, y[:-1], "mse", lr=0.1)
+    with pytest.raises(ValueError, match="columns"):
+        viz.step_diff(model, X[:, :1], y, "mse", lr=0.1)
+    with pytest.raises(ValueError, match="loss"):
+        viz.step_diff(model, X, y, "no such loss", lr=0.1)
