@@ -69,6 +69,7 @@ class TrainingRecorder:
         self._recorded, self._latest = [], None
         self.model, self._params = None, None
         self._tape, self._neurons = None, None
+        self.pictures = {}  # epoch -> (boundary, neuron maps) images, shared by the movie and the page
 
     def __repr__(self):
         return f"TrainingRecorder(every={self.every}, epochs={len(self.losses)}, frames={len(self.frames)})"

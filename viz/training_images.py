@@ -102,8 +102,20 @@ def _palette_image(indices: np.ndarray, palette: list) -> Image.Image:
 def png(image: Image.Image) -> bytes:
     """The image as PNG bytes."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
+
+
+def frame_pictures(recorder, frame) -> tuple:
+    """(boundary image, stacked neuron maps or None) of a recorded frame, computed once per recorder."""
+    if frame.epoch not in recorder.pictures:
+        outputs, activations = recorder.outputs(frame)
+        resolution = recorder.plane[0].shape[0]
+        model = recorder.model
+        activation = getattr(model, "output_activation", None) or getattr(model, "activation", "")
+        maps = neuron_sheet(activations, resolution) if activations.shape[1] else None
+        recorder.pictures[frame.epoch] = (plane_image(outputs, resolution, activation), maps)
+    return recorder.pictures[frame.epoch]
 
 
 def point_colors(y, n: int) -> list:
@@ -220,15 +232,12 @@ def gif_frames(recorder, frames: list, size: int) -> list:
     if plane:
         positions = point_positions(recorder, size)
         colors = point_colors(recorder.y, len(positions))
-        activation = getattr(recorder.model, "output_activation", None) or getattr(recorder.model, "activation", "")
-        resolution = recorder.plane[0].shape[0]
     pictures = []
     for frame in frames:
         picture = Image.new("RGB", (2 * size if plane else size, size), (255, 255, 255))
         draw = ImageDraw.Draw(picture)
         if plane:
-            outputs, _ = recorder.outputs(frame)
-            boundary = plane_image(outputs, resolution, activation).convert("RGB")
+            boundary = frame_pictures(recorder, frame)[0].convert("RGB")
             picture.paste(boundary.resize((size, size), Image.Resampling.BILINEAR))
             radius = max(2.5, size / 110)
             for (x, y), color in zip(positions, colors):

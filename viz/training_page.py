@@ -14,7 +14,7 @@ import html
 from .engine import check_seconds, write_atomic
 from .html import _CSP, _asset, _check_path, script_json
 from .training import shown_frames
-from .training_images import (TRAIN, VALIDATION, LossCurve, caption, neuron_sheet, plane_image, png,
+from .training_images import (TRAIN, VALIDATION, LossCurve, caption, frame_pictures, png,
                               point_colors, point_positions)
 
 PLANE = 300  # the boundary's coordinate box on the page (the browser scales it)
@@ -47,12 +47,8 @@ def _pictures(recorder, frame) -> dict:
     """The frame's boundary and neuron maps as data: URIs (none without a plane)."""
     if recorder.plane is None:
         return dict(plane=None, neurons=None)
-    outputs, activations = recorder.outputs(frame)
-    resolution = recorder.plane[0].shape[0]
-    model = recorder.model
-    activation = getattr(model, "output_activation", None) or getattr(model, "activation", "")
-    return dict(plane=_uri(plane_image(outputs, resolution, activation)),
-                neurons=_uri(neuron_sheet(activations, resolution)) if activations.shape[1] else None)
+    boundary, maps = frame_pictures(recorder, frame)
+    return dict(plane=_uri(boundary), neurons=_uri(maps) if maps is not None else None)
 
 
 def _plane(recorder) -> str:
