@@ -171,8 +171,9 @@ def _network(diff: StepDiff) -> graphviz.Digraph:
     structure = _structure(diff.names)
     change = diff.change
     largest = float(np.abs(change).max()) if len(change) else 0.0
-    dot = graphviz.Digraph("step", graph_attr=dict(rankdir="LR", ordering="out", ranksep="1.1", fontname=labels.FONT, nodesep="0.12", bgcolor="white",
-                                                   pad="0.2"),
+    # ordering="out" keeps each layer's neurons in their order, as the edges leave the layer before.
+    dot = graphviz.Digraph("step", graph_attr=dict(rankdir="LR", ordering="out", ranksep="1.1", nodesep="0.12",
+                                                   fontname=labels.FONT, bgcolor="white", pad="0.2"),
                            node_attr=dict(fontname=labels.FONT, fontsize=str(labels.FONT_SIZE), color=labels.EDGE),
                            edge_attr=dict(arrowsize="0.4", fontname=labels.FONT, fontsize="9"))
     neurons = sorted({(layer, j) for layer, j, _ in structure.values()})

@@ -1,4 +1,4 @@
-"""viz.TrainingRecorder: snapshots during nn.fit, grids through the tape checked on the Value path, the GIF, the page."""
+"""viz.TrainingRecorder: snapshots during nn.fit, tape grids checked on the Value path, the GIF, the page."""
 
 import os
 
@@ -85,7 +85,8 @@ def test_the_grid_spans_the_data_widened_by_padding():
     gx, gy, points = rec.plane
     span = rec.X.max(axis=0) - rec.X.min(axis=0)
     assert points.shape == (1600, 2)
-    assert np.isclose(gx.min(), rec.X[:, 0].min() - 0.5 * span[0]) and np.isclose(gy.max(), rec.X[:, 1].max() + 0.5 * span[1])
+    assert np.isclose(gx.min(), rec.X[:, 0].min() - 0.5 * span[0])
+    assert np.isclose(gy.max(), rec.X[:, 1].max() + 0.5 * span[1])
 
 
 def test_shown_frames_thins_evenly_keeping_the_first_and_last():
@@ -194,7 +195,8 @@ def chromium():
 
 
 SHOWN = """[document.getElementById("boundary").src, document.querySelector("#marker circle").getAttribute("cx"),
-  document.querySelector("#marker circle").getAttribute("cy"), document.querySelector("div.neuron").style.backgroundImage,
+  document.querySelector("#marker circle").getAttribute("cy"),
+  document.querySelector("div.neuron").style.backgroundImage,
   document.getElementById("epoch").getAttribute("aria-valuetext"), document.getElementById("status").textContent]"""
 
 
