@@ -219,9 +219,12 @@ def test_the_slider_moves_the_boundary_the_marker_and_the_neuron_maps(tmp_path, 
     assert states[-1][4].startswith(f"epoch {rec.frames[-1].epoch}   loss ") and "val" in states[-1][4]
     chromium.press("Home")
     assert chromium.evaluate(SHOWN) == states[0]
-    # The marker sits on the training curve: its y is the curve's at that epoch.
-    first = rec.frames[0]
-    assert chromium.evaluate("document.body.dataset.frame") == "0" and first.epoch == 1
+    # The marker sits on the drawn training curve, at the point of its snapshot's epoch.
+    curve = chromium.evaluate("document.querySelector('#loss polyline.train').getAttribute('points')")
+    points = [tuple(map(float, pair.split(","))) for pair in curve.split()]
+    assert len(points) == len(rec.losses)
+    for state, frame in zip(states, rec.frames):
+        assert (float(state[1]), float(state[2])) == pytest.approx(points[frame.epoch - 1], abs=0.06)
     requests = chromium.requests()
     assert requests[0] == path.resolve().as_uri()
     assert all(url.startswith("data:image/png;base64,") for url in requests[1:])  # no network, only inline images
