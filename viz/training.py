@@ -25,6 +25,8 @@ from autograd import Value, compile, topological_order
 
 from .boundary import _grid
 from .graph import scope_part
+from .training_images import write_gif
+from .training_page import write_page
 
 MAX_FRAMES = 200  # snapshots a movie or page shows at most: more are thinned evenly
 
@@ -135,15 +137,11 @@ class TrainingRecorder:
 
     def save_gif(self, path, *, seconds_per_frame: float = 0.1, max_frames: int = MAX_FRAMES, size: int = 360):
         """Write the movie: the decision boundary (data on top, epoch and loss in the corner) beside the loss curve."""
-        from .training_images import write_gif
-
         return write_gif(self, path, seconds_per_frame, max_frames, size)
 
     def save_html(self, path, *, title: str = "Watching a network learn", seconds_per_frame: float = 0.2,
                   max_frames: int = MAX_FRAMES):
         """Write one self-contained page: a slider and Play over the snapshots (boundary, loss, neuron maps)."""
-        from .training_page import write_page
-
         return write_page(self, path, title, seconds_per_frame, max_frames)
 
 
@@ -164,16 +162,6 @@ def hidden_neurons(outputs) -> list:
     final = {part[out] for out in outputs}
     chosen = sorted(((name, value) for name, value in feeding.items() if name not in final), key=lambda p: p[1].id)
     return [Neuron(scope_part(name, "layer") or "", name, value) for name, value in chosen]
-
-
-def shown_frames(frames: list, max_frames) -> list:
-    """At most `max_frames` of `frames`, evenly spread, the first and the last always among them."""
-    if isinstance(max_frames, bool) or not isinstance(max_frames, Integral) or max_frames < 2:
-        raise ValueError(f"max_frames must be a whole number >= 2, got {max_frames!r}")
-    if len(frames) <= max_frames:
-        return list(frames)
-    picked = np.unique(np.round(np.linspace(0, len(frames) - 1, max_frames)).astype(int))
-    return [frames[i] for i in picked]
 
 
 def _check_X(X) -> np.ndarray:

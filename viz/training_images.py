@@ -9,6 +9,7 @@ a hidden neuron's map shades its activation, clipped to [-1, 1], the same way
 
 import io
 import math
+from numbers import Integral
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -16,13 +17,23 @@ from PIL import Image, ImageDraw, ImageFont
 from . import labels
 from .boundary import CLASS_COLORS
 from .engine import check_seconds, write_atomic
-from .training import shown_frames
+from .html import _check_path
 
 LEVELS = 250  # shades of a one-output plane or a neuron map; palette entry LEVELS is the ink of the boundary
 CLASS_LEVELS = 30  # shades per class of a several-output plane (8 classes x 30 < LEVELS)
 THUMBNAIL = 50  # pixels a side of a neuron's map
 NEURON_SHADES = 32  # few shades: a page holds one map per neuron per frame, and fewer shades compress 3x better
 TRAIN, VALIDATION = "#1c7ed6", "#f76707"  # as viz.plot_loss draws them
+
+
+def shown_frames(frames: list, max_frames) -> list:
+    """At most `max_frames` of `frames`, evenly spread, the first and the last always among them."""
+    if isinstance(max_frames, bool) or not isinstance(max_frames, Integral) or max_frames < 2:
+        raise ValueError(f"max_frames must be a whole number >= 2, got {max_frames!r}")
+    if len(frames) <= max_frames:
+        return list(frames)
+    picked = np.unique(np.round(np.linspace(0, len(frames) - 1, max_frames)).astype(int))
+    return [frames[i] for i in picked]
 
 
 def rgb(color: str) -> tuple:
@@ -257,8 +268,6 @@ def gif_frames(recorder, frames: list, size: int) -> list:
 
 def write_gif(recorder, path, seconds_per_frame, max_frames, size):
     """Write the recorder's movie as an animated GIF (looping, the last frame held longer); returns the path."""
-    from .html import _check_path
-
     path = _check_path(path)
     seconds = check_seconds(seconds_per_frame, "seconds_per_frame", 60)
     if isinstance(size, bool) or not isinstance(size, int) or not 120 <= size <= 2000:

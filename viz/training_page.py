@@ -13,9 +13,8 @@ import html
 
 from .engine import check_seconds, write_atomic
 from .html import _CSP, _asset, _check_path, script_json
-from .training import shown_frames
-from .training_images import (TRAIN, VALIDATION, LossCurve, caption, frame_pictures, png,
-                              point_colors, point_positions)
+from .training_images import (TRAIN, VALIDATION, LossCurve, caption, frame_pictures, png, point_colors,
+                              point_positions, shown_frames)
 
 PLANE = 300  # the boundary's coordinate box on the page (the browser scales it)
 CURVE = (420, 300)  # the loss curve's coordinate box

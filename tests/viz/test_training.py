@@ -10,7 +10,8 @@ import nn
 import viz
 from autograd import no_grad
 from tests.viz.browser import NAMES, Chromium, find_chromium
-from viz.training import Frame, shown_frames
+from viz.training import Frame
+from viz.training_images import shown_frames
 
 HOSTILE = '</script><script>window.pwned = 1</script><img src="x" onerror="window.pwned = 2"> & "'
 
