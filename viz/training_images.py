@@ -12,7 +12,6 @@ import math
 from numbers import Integral
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 
 from . import labels
 from .boundary import CLASS_COLORS
@@ -73,7 +72,7 @@ def _level(t: np.ndarray, shades: int = LEVELS) -> np.ndarray:
     return np.round(step * (LEVELS - 1) / (shades - 1)).astype(np.uint8)
 
 
-def plane_image(outputs: np.ndarray, resolution: int, activation: str) -> Image.Image:
+def plane_image(outputs: np.ndarray, resolution: int, activation: str):
     """The decision boundary over the grid (outputs: points x nout) as a palette image, y up."""
     if outputs.shape[1] == 1:
         out = outputs[:, 0]
@@ -97,20 +96,22 @@ def plane_image(outputs: np.ndarray, resolution: int, activation: str) -> Image.
     return _palette_image(indices[::-1], palette)
 
 
-def neuron_sheet(activations: np.ndarray, resolution: int) -> Image.Image:
+def neuron_sheet(activations: np.ndarray, resolution: int):
     """Every hidden neuron's map (activations: points x neurons), y up, stacked top to bottom in one palette image."""
     step = max(1, resolution // THUMBNAIL)
     maps = [column.reshape(resolution, resolution)[::step, ::step][::-1] for column in activations.T]
     return _palette_image(_level(np.nan_to_num(np.vstack(maps)), NEURON_SHADES), NEURON_PALETTE)
 
 
-def _palette_image(indices: np.ndarray, palette: list) -> Image.Image:
+def _palette_image(indices: np.ndarray, palette: list):
+    from PIL import Image  # imported when a picture is made, so `import viz` stays quick
+
     image = Image.fromarray(np.ascontiguousarray(indices), mode="P")
     image.putpalette(palette)
     return image
 
 
-def png(image: Image.Image) -> bytes:
+def png(image) -> bytes:
     """The image as PNG bytes."""
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=6)
@@ -212,6 +213,8 @@ def caption(frame) -> str:
 
 
 def _font(size: int):
+    from PIL import ImageFont
+
     return ImageFont.load_default(size)
 
 
@@ -237,6 +240,8 @@ def _draw_curve(draw, curve: LossCurve, frame, font, small) -> None:
 
 def gif_frames(recorder, frames: list, size: int) -> list:
     """The movie's pictures (RGB): the boundary with the data and a caption beside the loss curve."""
+    from PIL import Image, ImageDraw
+
     curve = LossCurve(recorder.losses, recorder.val_losses, size, size)
     font, small = _font(max(12, size // 22)), _font(max(10, size // 30))
     plane = recorder.plane is not None and recorder.model is not None
@@ -275,6 +280,8 @@ def write_gif(recorder, path, seconds_per_frame, max_frames, size):
     frames = shown_frames(recorder.frames, max_frames)
     if not frames:
         raise ValueError("the recorder holds no snapshots yet: pass it to nn.fit(..., callbacks=[recorder]) first")
+    from PIL import Image
+
     pictures = [p.quantize(255, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
                 for p in gif_frames(recorder, frames, size)]
     durations = [round(seconds * 1000)] * len(pictures)
