@@ -1,8 +1,9 @@
 """A teaching tour of gradwalk, from one neuron to an MLP that learns two moons.
 
     python demo.py              # the whole tour
-    python demo.py --list       # the sections
-    python demo.py xor moons    # some of them
+    python demo.py --list       # the sections, numbered
+    python demo.py xor moons    # some of them, by name
+    python demo.py 2            # or by number (also --section 2)
     python demo.py --quick --out /tmp/tour --no-render
 
 Every section prints what it shows and where it wrote its pictures (out/ by default).
@@ -98,6 +99,8 @@ def show_backprop(tour):
     for step in steps:
         print("  " + str(step).replace("\n", "\n  "))
     print(f"  {len(steps)} steps; every grad now equals what y.backward() gives.")
+    print("  Your turn: y.backward_steps().quiz() asks you each local derivative and each new grad,")
+    print("  checks your answers and explains a miss (type hint for a hint).")
     if not tour.render_graphs:
         print("  (skipped neuron_backprop.gif and neuron_backprop.html: rendering is off)")
         return
@@ -185,23 +188,34 @@ def speedup(X, y, steps):
           f"numba path {times['numba'] * 1e3:.3f} ms ({times['value'] / times['numba']:.0f}x faster)")
 
 
+def section_name(choice):
+    """The name of the section `choice` names by number ("2") or by name; unknown choices come back as given."""
+    if choice.isdigit() and 1 <= int(choice) <= len(SECTIONS):
+        return list(SECTIONS)[int(choice) - 1]
+    return choice
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sections", nargs="*", help="sections to run (default: all)")
-    parser.add_argument("--section", action="append", default=[], help="a section to run (repeatable)")
+    parser.add_argument("sections", nargs="*", help="sections to run, by name or number (default: all)")
+    parser.add_argument("--section", action="append", default=[],
+                        help="a section to run, by name or number (repeatable)")
     parser.add_argument("--list", action="store_true", help="list the sections and exit")
     parser.add_argument("--out", default="out", help="directory for pictures (default: out)")
     parser.add_argument("--quick", action="store_true", help="shorter training, for tests")
     parser.add_argument("--no-render", action="store_true", help="skip Graphviz diagrams")
     args = parser.parse_args(argv)
     if args.list:
-        for name, (title, _) in SECTIONS.items():
-            print(f"{name:12} {title}")
+        for number, (name, (title, _)) in enumerate(SECTIONS.items(), 1):
+            print(f"{number}  {name:12} {title}")
         return 0
-    chosen = list(dict.fromkeys(args.sections + args.section)) or list(SECTIONS)  # each once, in order given
-    unknown = [name for name in chosen if name not in SECTIONS]
+    names = list(SECTIONS)
+    asked = [section_name(choice) for choice in args.sections + args.section]
+    unknown = [choice for choice in asked if choice not in SECTIONS]
     if unknown:
-        parser.error(f"unknown section {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+        parser.error(f"unknown section {', '.join(unknown)}; choose a number from 1 to {len(names)} "
+                     f"or a name: {', '.join(names)}")
+    chosen = list(dict.fromkeys(asked)) or names  # each once, in the order given
     try:
         os.makedirs(args.out, exist_ok=True)
     except OSError as error:

@@ -14,6 +14,7 @@ nn.io.MAX_FILE_BYTES caps the size of a model file that load() reads.
 """
 
 import math
+import threading
 from itertools import islice
 
 import numpy as np
@@ -82,9 +83,46 @@ def check_choice(name, choices, argument: str, alternative: str = "") -> str:
     return name
 
 
+# The generator that seed=None draws from once manual_seed(k) has been called; None: fresh entropy each time.
+_global_generator = None
+_global_lock = threading.Lock()
+
+
+def manual_seed(seed) -> None:
+    """Seed every later seed=None draw in nn (weights, data sets, fit's shuffles) from one int, as torch.manual_seed.
+
+    The draws share one generator, so two models made one after the other differ,
+    and the pair is the same on every run. ``manual_seed(None)`` goes back to fresh
+    entropy for each seed=None call. The generator is process-wide (as torch's and
+    Python's random are): draws from several threads are each intact, but their
+    order, and so who gets which numbers, is up to the scheduler; pass seed=k to
+    what a thread builds when that must be reproducible.
+
+    >>> import nn
+    >>> manual_seed(7); first = nn.MLP(2, [3, 1]); second = nn.MLP(2, [3, 1])
+    >>> manual_seed(7); again = nn.MLP(2, [3, 1])
+    >>> [p.data for p in again.parameters()] == [p.data for p in first.parameters()]
+    True
+    >>> [p.data for p in second.parameters()] == [p.data for p in first.parameters()]
+    False
+    >>> manual_seed(None)
+    """
+    global _global_generator
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise TypeError(f"seed must be a non-negative int (or None for fresh entropy), got {type(seed).__name__} "
+                        f"{seed!r}")
+    if seed is not None and seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    with _global_lock:
+        _global_generator = None if seed is None else np.random.default_rng(int(seed))
+
+
 def check_seed(seed, argument: str = "seed") -> np.random.Generator:
-    """A numpy Generator from `seed`: None (fresh entropy), an int >= 0, or a Generator (used as is)."""
-    if seed is None or isinstance(seed, SEED_TYPES):
+    """A numpy Generator from `seed`: None (manual_seed's generator, else fresh entropy), an int >= 0, or a Generator."""
+    if seed is None:
+        generator = _global_generator  # read once: manual_seed may swap it from another thread
+        return np.random.default_rng() if generator is None else generator
+    if isinstance(seed, SEED_TYPES):
         return np.random.default_rng(seed)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"{argument} must be None, a non-negative int or a numpy Generator, "

@@ -72,11 +72,20 @@ def test_printed_numbers_are_what_the_sections_claim(tour):
 
 
 def test_list_and_unknown_sections():
-    listing = run_demo("--list")
-    assert listing.split()[0] == "neuron" and "moons" in listing
-    done = subprocess.run([sys.executable, str(ROOT / "demo.py"), "nonsense"], capture_output=True, text=True,
-                          cwd=ROOT, timeout=60)
-    assert done.returncode != 0 and "unknown section nonsense" in done.stderr
+    listing = run_demo("--list").splitlines()
+    assert listing[0].split()[:2] == ["1", "neuron"] and listing[5].split()[:2] == ["6", "moons"]
+    for wrong in ("nonsense", "0", "7"):
+        done = subprocess.run([sys.executable, str(ROOT / "demo.py"), wrong], capture_output=True, text=True,
+                              cwd=ROOT, timeout=60)
+        assert done.returncode == 2 and f"unknown section {wrong};" in done.stderr
+        assert "a number from 1 to 6" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("choice", [["2"], ["--section", "2"], ["backprop"], ["--section", "backprop", "2"]])
+def test_a_section_by_number_or_name_as_its_heading_says(tmp_path, choice):
+    text = run_demo(*choice, "--no-render", "--out", str(tmp_path))
+    assert text.count("== 2. Backprop step by step") == 1 and "== 1. " not in text and "== 3. " not in text
+    assert "y.backward_steps().quiz()" in text  # the section invites the learner to try the quiz
 
 
 def test_a_section_keeps_its_tour_number_and_runs_once(tmp_path):
