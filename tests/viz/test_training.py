@@ -1,6 +1,7 @@
 """viz.TrainingRecorder: snapshots during nn.fit, tape grids checked on the Value path, the GIF, the page."""
 
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -9,7 +10,6 @@ from PIL import Image
 import nn
 import viz
 from autograd import no_grad
-from tests.viz.browser import NAMES, Chromium, find_chromium
 from viz.training import Frame
 from viz.training_images import shown_frames
 
@@ -181,86 +181,104 @@ def test_without_two_inputs_the_movie_and_page_show_the_loss_and_a_note(tmp_path
 
 
 # -- the page --------------------------------------------------------------------------------------------------
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync"]
+
+
+def system_chromium():
+    """The system Chromium ($CHROMIUM or on PATH); playwright never downloads one here."""
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
 @pytest.fixture(scope="module")
-def chromium():
-    """One headless Chromium for the module; a missing Chromium fails in CI and skips elsewhere."""
-    executable = find_chromium()
+def browser():
+    """One headless system Chromium for the module; without one the tests fail in CI and skip elsewhere."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extras: "
+                                   "pip install -e '.[test]' to run the browser tests")
+    executable = system_chromium()
     if executable is None:
-        message = (f"no Chromium executable found ($CHROMIUM, or {', '.join(NAMES)} on PATH); "
-                   f"install Debian's chromium (apt-get install chromium) to run the browser tests")
+        message = "no Chromium for the browser tests: install Debian's chromium or set $CHROMIUM"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    with Chromium(executable, width=1280, height=720) as browser:
-        yield browser
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=FLAGS)
+        yield launched
+        launched.close()
 
 
-SHOWN = """[document.getElementById("boundary").src, document.querySelector("#marker circle").getAttribute("cx"),
+@pytest.fixture
+def page(browser):
+    """A fresh 1280x720 tab that records every request the page makes and every error it reports."""
+    tab = browser.new_page(viewport={"width": 1280, "height": 720})
+    tab.requests, tab.errors = [], []
+    tab.on("request", lambda request: tab.requests.append(request.url))
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    tab.on("console", lambda message: tab.errors.append(message.text) if message.type == "error" else None)
+    yield tab
+    tab.close()
+
+
+SHOWN = """() => [document.getElementById("boundary").src,
+  document.querySelector("#marker circle").getAttribute("cx"),
   document.querySelector("#marker circle").getAttribute("cy"),
   document.querySelector("div.neuron").style.backgroundImage,
   document.getElementById("epoch").getAttribute("aria-valuetext"), document.getElementById("status").textContent]"""
 
 
-def test_the_slider_moves_the_boundary_the_marker_and_the_neuron_maps(tmp_path, chromium):
+def test_the_slider_moves_the_boundary_the_marker_and_the_neuron_maps(tmp_path, page):
     _, rec, _ = trained(every=2, epochs=8, val=True)
-    path = rec.save_html(tmp_path / "page.html", title=HOSTILE, seconds_per_frame=0.05)
-    chromium.open(path.resolve().as_uri())
-    slider = chromium.evaluate("[document.getElementById('epoch').type, document.getElementById('epoch').max]")
-    assert slider == ["range", str(len(rec.frames) - 1)]
-    states = [chromium.evaluate(SHOWN)]
-    chromium.evaluate("document.getElementById('epoch').focus()")
+    path = rec.save_html(tmp_path / "page.html", seconds_per_frame=0.05)
+    page.goto(path.resolve().as_uri())
+    slider = page.locator("#epoch")
+    assert slider.get_attribute("type") == "range" and slider.get_attribute("max") == str(len(rec.frames) - 1)
+    states = [page.evaluate(SHOWN)]
+    slider.focus()
     for _ in range(len(rec.frames) - 1):
-        chromium.press("ArrowRight")
-        states.append(chromium.evaluate(SHOWN))
+        page.keyboard.press("ArrowRight")
+        states.append(page.evaluate(SHOWN))
     assert len({s[0] for s in states}) == len(states)  # a new boundary image at every snapshot
     assert len({s[3] for s in states}) == len(states)  # and new neuron maps
     xs = [float(s[1]) for s in states]
     assert xs == sorted(xs) and len(set(xs)) == len(xs)  # the marker walks right along the epochs
     assert [s[4] for s in states] == [s[5] for s in states]
     assert states[-1][4].startswith(f"epoch {rec.frames[-1].epoch}   loss ") and "val" in states[-1][4]
-    chromium.press("Home")
-    assert chromium.evaluate(SHOWN) == states[0]
+    page.keyboard.press("Home")
+    assert page.evaluate(SHOWN) == states[0]
     # The marker sits on the drawn training curve, at the point of its snapshot's epoch.
-    curve = chromium.evaluate("document.querySelector('#loss polyline.train').getAttribute('points')")
+    curve = page.locator("#loss polyline.train").get_attribute("points")
     points = [tuple(map(float, pair.split(","))) for pair in curve.split()]
     assert len(points) == len(rec.losses)
     for state, frame in zip(states, rec.frames):
         assert (float(state[1]), float(state[2])) == pytest.approx(points[frame.epoch - 1], abs=0.06)
-    requests = chromium.requests()
-    assert requests[0] == path.resolve().as_uri()
-    assert all(url.startswith("data:image/png;base64,") for url in requests[1:])  # no network, only inline images
-    assert chromium.errors() == []
-    chromium.screenshot(tmp_path / "page.png")
+    assert page.requests[0] == path.resolve().as_uri()
+    assert all(url.startswith("data:image/png;base64,") for url in page.requests[1:])  # only inline images
+    assert page.errors == []
+    page.screenshot(path=tmp_path / "page.png")
 
 
-def test_play_runs_to_the_last_snapshot_and_space_toggles_it(tmp_path, chromium):
+def test_play_runs_to_the_last_snapshot_and_space_toggles_it(tmp_path, page):
     _, rec, _ = trained(every=1, epochs=6)
-    path = rec.save_html(tmp_path / "play.html", seconds_per_frame=0.02)
-    chromium.open(path.resolve().as_uri())
-    chromium.click("#play")
-    last = str(len(rec.frames) - 1)
-    waited = chromium.evaluate(f"""new Promise((done) => {{ const t0 = Date.now(); const poll = () =>
-      (document.body.dataset.frame === "{last}" || Date.now() - t0 > 20000) ? done(document.body.dataset.frame)
-      : setTimeout(poll, 10); poll(); }})""")
-    assert waited == last
-    assert "Play" in chromium.evaluate("document.getElementById('play').textContent")
-    chromium.evaluate("document.getElementById('epoch').focus()")
-    chromium.press(" ")
-    assert "Pause" in chromium.evaluate("document.getElementById('play').textContent")
-    chromium.press(" ")
-    assert "Play" in chromium.evaluate("document.getElementById('play').textContent")
-    assert chromium.errors() == []
+    page.goto(rec.save_html(tmp_path / "play.html", seconds_per_frame=0.02).resolve().as_uri())
+    play = page.locator("#play")
+    play.click()
+    page.wait_for_function(f"document.body.dataset.frame === '{len(rec.frames) - 1}'", timeout=20000)
+    assert "Play" in play.text_content()
+    page.locator("#epoch").focus()
+    page.keyboard.press(" ")
+    assert "Pause" in play.text_content()
+    page.keyboard.press(" ")
+    assert "Play" in play.text_content()
+    assert page.errors == []
 
 
-def test_the_title_is_shown_as_text_and_runs_nothing(tmp_path, chromium):
+def test_the_title_is_shown_as_text_and_runs_nothing(tmp_path, page):
     _, rec, _ = trained(every=5, epochs=5)
-    path = rec.save_html(tmp_path / "hostile.html", title=HOSTILE)
-    chromium.open(path.resolve().as_uri())
-    assert chromium.evaluate("document.querySelector('h1').textContent") == HOSTILE
-    assert chromium.evaluate("document.title") == HOSTILE
-    assert chromium.evaluate("window.pwned === undefined && document.querySelectorAll('script').length") == 2
-    assert chromium.evaluate("document.querySelectorAll('img').length") == 1  # only the boundary
-    assert chromium.errors() == []
+    page.goto(rec.save_html(tmp_path / "hostile.html", title=HOSTILE).resolve().as_uri())
+    assert page.locator("h1").text_content() == HOSTILE and page.title() == HOSTILE
+    assert page.evaluate("window.pwned === undefined && document.querySelectorAll('script').length") == 2
+    assert page.locator("img").count() == 1  # only the boundary
+    assert page.errors == []
 
 
 def test_the_page_forbids_every_request_and_inlines_everything(tmp_path):
