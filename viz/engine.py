@@ -11,7 +11,10 @@ Engines are tried in this order:
 graphviz-pure writes SVG and PNG; PDF needs Graphviz's ``dot``.
 """
 
+import itertools
 import os
+import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -31,6 +34,8 @@ SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "g
 DEFAULT_DPI = 144  # PNG pixels per inch: sharp on high-density screens and projectors
 DEFAULT_TIMEOUT = 60.0
 MAX_TIMEOUT = 86400.0  # a day: subprocess cannot wait forever (timeout=inf overflows inside selectors)
+_drawings = itertools.count(1)  # numbers each fitted SVG's ids, so a notebook's drawings never share one
+_session = secrets.token_hex(3)
 INSTALL_HINT = ("install one: `pip install graphviz-pure` (Linux, macOS and Windows wheels), or Graphviz's dot "
                 "(`apt install graphviz`, `brew install graphviz`, `winget install graphviz`), or set "
                 f"{ENV_VAR} to the path of a dot executable")
@@ -249,12 +254,28 @@ class Diagram:
         return self.svg()
 
     def _repr_html_(self):  # preferred by notebooks: scales down to the output width
-        from .jupyter import fitted_svg
-
         return fitted_svg(self.svg())
 
     def __repr__(self):
         return f"<Diagram: {self.source.count(' -> ')} edges; .svg(), .render(path), or display it in Jupyter>"
+
+
+def fitted_svg(svg: str) -> str:
+    """An engine's SVG as HTML that scales down to the output width (never above its own size), ids made unique."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise RenderError("the Graphviz engine wrote no <svg> element; check the engine with viz.find_engine()")
+    svg = re.sub(r"<!--.*?-->", "", svg[start:], flags=re.S)
+    end = svg.index(">")
+    width = re.search(r'\swidth="([\d.]+)pt"', svg[:end])
+    tag = re.sub(r'\s(?:width|height)="[^"]*"', "", svg[:end])
+    limit = f"max-width: {width.group(1)}pt; " if width else ""
+    # Graphviz numbers its ids from 1 in every drawing, and a notebook holds many (from earlier sessions too).
+    prefix = f"gw{_session}-{next(_drawings)}-"
+    body = re.sub(r'\bid="', f'id="{prefix}', svg[end:])
+    body = re.sub(r'(url\(#|href="#)', rf"\g<1>{prefix}", body)
+    return (f'<div class="gradwalk-diagram" style="overflow-x: auto">{tag} '
+            f'style="{limit}width: 100%; height: auto; display: block"{body.strip()}</div>')
 
 
 def draw(root, *, engine=None, **options) -> Diagram:
