@@ -117,3 +117,178 @@ def test_perceptron_still_learns_and_with_large_finite_weights():
     X, y = nn.make_and()
     perceptron.fit(X, y, lr=1e300, epochs=20)
     assert [perceptron.predict(x) for x in X] == list(y)
+
+
+# -- where files are written ---------------------------------------------------------------------
+
+
+def _writers():
+    """(name, write(path)) for every public writer that goes through the atomic write."""
+    import viz
+    from autograd import Value
+
+    y = Value(2.0, label="x") * 3.0
+    return [("nn.save", lambda path: nn.save(model(), path)),
+            ("Module.save", lambda path: model().save(path)),
+            ("viz.render .gv", lambda path: viz.render(y, path, format="gv"))]
+
+
+WRITERS = [name for name, _ in _writers()]
+
+
+def _writer(name):
+    return dict(_writers())[name]
+
+
+def _bad_targets(tmp_path):
+    folder = tmp_path / "folder.gv"
+    folder.mkdir()
+    return {"a folder": (str(folder), IsADirectoryError),
+            "a folder with a slash": (str(folder) + os.sep, IsADirectoryError),
+            "the empty path": ("", ValueError),
+            "a missing folder": (str(tmp_path / "missing" / "m.gv"), FileNotFoundError),
+            "an unwritable place": ("/proc/m.gv", OSError)}
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+@pytest.mark.parametrize("target", ["a folder", "a folder with a slash", "the empty path", "a missing folder",
+                                    "an unwritable place"])
+def test_a_path_that_cannot_be_written_is_named_and_nothing_is_created(writer, target, tmp_path, monkeypatch):
+    """The error names the path given (never a hidden temporary file) and no file appears anywhere."""
+    import tempfile
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    path, error = _bad_targets(tmp_path)[target]
+    if writer.startswith("viz") and target in ("the empty path", "a folder with a slash"):
+        error = (error, ValueError)  # render asks for a suffix (or format=) first
+    before = sorted(os.walk(tmp_path))
+    temporaries = []
+    real_mkstemp = tempfile.mkstemp
+    monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: temporaries.append(k) or real_mkstemp(*a, **k))
+    with pytest.raises(error) as raised:
+        _writer(writer)(path)
+    message = str(raised.value)
+    assert ".tmp" not in message, message
+    if path:
+        assert repr(path.rstrip(os.sep)) in message or repr(path) in message, message
+    assert sorted(os.walk(tmp_path)) == before
+    assert not temporaries or target == "an unwritable place"
+    tally.record(CATEGORY, "unwritable paths")
+
+
+def test_an_unwritable_folder_is_named_for_a_user_without_root(tmp_path):
+    """A folder without write permission: PermissionError naming the path given, nothing created."""
+    if os.geteuid() == 0:
+        pytest.skip("root writes into any folder")
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(PermissionError, match="m.json"):
+            nn.save(model(), folder / "m.json")
+        assert os.listdir(folder) == []
+    finally:
+        folder.chmod(0o700)
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o600, 0o664], ids=oct)
+def test_replacing_a_file_keeps_its_mode(writer, mode, tmp_path):
+    """Saving over an existing file keeps its permission bits, as viz's writers always did."""
+    path = tmp_path / "m.gv"
+    path.write_text("old")
+    path.chmod(mode)
+    _writer(writer)(path)
+    assert stat.S_IMODE(path.stat().st_mode) == mode and path.read_text() != "old"
+    assert os.listdir(tmp_path) == ["m.gv"]
+    tally.record(CATEGORY, "replaced file modes")
+
+
+def test_a_new_model_file_is_readable_by_others_as_a_plain_file_is(tmp_path):
+    """A new file gets 0o644, not mkstemp's private 0o600."""
+    nn.save(model(), tmp_path / "m.json")
+    assert stat.S_IMODE((tmp_path / "m.json").stat().st_mode) == 0o644
+
+
+# -- what save writes, load reads back equal -----------------------------------------------------
+
+
+def relabelled(build, change):
+    built = build()
+    change(built.parameters())
+    return built
+
+
+def _set_labels(labels):
+    def change(params):
+        for p, label in zip(params, labels):
+            p.label = label
+    return change
+
+
+ROUND_TRIPS = {
+    "named Layer": lambda: Layer(2, 3, name="encoder", seed=1),
+    "named Neuron": lambda: Neuron(3, activation="relu", name="gate", seed=1),
+    "Layer taken out of an MLP": lambda: MLP(2, [3, 4, 1], seed=1).layers[1],
+    "Neuron taken out of an MLP": lambda: MLP(2, [3, 1], seed=1).layers[0].neurons[2],
+    "Neuron taken out of a Layer": lambda: Layer(2, 3, seed=1).neurons[1],
+    "one relabelled weight": lambda: relabelled(model, _set_labels(["first weight"])),
+    "every label the same": lambda: relabelled(model, lambda ps: [setattr(p, "label", "w") for p in ps]),
+    "empty labels": lambda: relabelled(model, lambda ps: [setattr(p, "label", "") for p in ps]),
+    "two labels swapped": lambda: relabelled(model, _set_labels(["L0.N0.w1", "L0.N0.w0"])),
+    "labels naming other parameters": lambda: relabelled(model, _set_labels(["L1.N0.b", "L9.N9.w9"])),
+    "unicode and a lone surrogate": lambda: relabelled(model, _set_labels(["θ₀", "\ud800", 'quote " and \\'])),
+    "relabelled perceptron": lambda: relabelled(lambda: Perceptron(2), _set_labels(["bias?", "w"])),
+    "plain MLP": model,
+}
+
+
+def described(module):
+    """Everything a model file must carry: type, architecture, and every parameter's bits and label."""
+    return (type(module).__name__, module.config(),
+            [(float(p.data).hex(), p.label) for p in module.parameters()])
+
+
+@pytest.mark.parametrize("build", ROUND_TRIPS.values(), ids=ROUND_TRIPS.keys())
+def test_what_save_writes_load_reads_back_equal(build, tmp_path):
+    """Architecture, every weight bit for bit and every label survive save then load."""
+    original = build()
+    for i, p in enumerate(original.parameters()):
+        p.data = (-1) ** i * (i + 0.1) / 7  # weights no fresh model has
+    path = tmp_path / "m.json"
+    nn.save(original, path)
+    loaded = nn.load(path)
+    assert described(loaded) == described(original)
+    loaded.save(path)  # and the loaded model saves the same file again
+    assert described(nn.load(path)) == described(original)
+    tally.record("model files", "save/load round trips")
+
+
+def test_a_model_with_the_usual_labels_is_still_written_as_version_1(tmp_path):
+    """Only a model that needs labels gets the newer format, so older readers keep reading the rest."""
+    import json
+
+    nn.save(model(), tmp_path / "plain.json")
+    nn.save(Layer(2, 2, name="named"), tmp_path / "named.json")
+    assert json.loads((tmp_path / "plain.json").read_text())["version"] == 1
+    named = json.loads((tmp_path / "named.json").read_text())
+    assert named["version"] == 2 and named["model"]["labels"]["N1.b"] == "named.N1.b"
+
+
+@pytest.mark.parametrize("change, error, words", [
+    (lambda m: setattr(m.parameters()[2], "label", 5), TypeError, ("L0.N0.b", "label", "str")),
+    (lambda m: m.layers[0].neurons.pop(), ValueError, ("config", "changed")),
+    (lambda m: m.layers.append(Layer(1, 1)), ValueError, ("config", "changed")),
+    (lambda m: setattr(m.parameters()[0], "data", "0.5"), ValueError, ("L0.N0.w0",)),
+], ids=["label not a str", "a neuron removed", "a layer appended", "weight a str"])
+def test_save_refuses_a_model_load_could_not_read_back(change, error, words, tmp_path):
+    """save refuses (naming the cause) rather than write a file that loads as another model; nothing is written."""
+    built = model()
+    change(built)
+    with pytest.raises(error) as raised:
+        nn.save(built, tmp_path / "m.json")
+    assert all(word in str(raised.value) for word in words), str(raised.value)
+    assert os.listdir(tmp_path) == []
+
