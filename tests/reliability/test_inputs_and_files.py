@@ -292,3 +292,103 @@ def test_save_refuses_a_model_load_could_not_read_back(change, error, words, tmp
     assert all(word in str(raised.value) for word in words), str(raised.value)
     assert os.listdir(tmp_path) == []
 
+
+# -- models whose graph depends on their input ---------------------------------------------------
+
+
+class SignGate(nn.Module):
+    """A custom model that branches on its input's number: an MLP's score, negated where x0 <= 0."""
+
+    nin, nout = 2, 1
+
+    def __init__(self):
+        self.mlp = MLP(2, [4, 1], seed=0)
+
+    def children(self):
+        return [("mlp", self.mlp)]
+
+    def forward(self, x):
+        x = [xi if isinstance(xi, Value) else Value(xi) for xi in x]
+        score = self.mlp(x)
+        return score if x[0].data > 0 else score * -1.0
+
+    def config(self):
+        return {}
+
+
+def data_scaled(x):
+    """A function that computes with x.data: x0 * |x0|, whose traced graph at 0 is the constant 0."""
+    return x[0] * abs(x[0].data)
+
+
+def threshold_at_one(x):
+    """A classifier that branches far from 0: class 1 where x0 > 1, drawn by -1 or +1."""
+    return Value(1.0) + x[0] * 0.0 if x[0].data > 1.0 else Value(-1.0) + x[0] * 0.0
+
+
+@pytest.mark.parametrize("model, X", [
+    (SignGate(), np.array([[-1.0, 0.2], [-0.4, -0.8], [0.3, 0.5], [1.2, -0.6]])),
+    (data_scaled, np.array([[-2.0, 0.0], [-1.0, 1.0], [1.0, 0.0], [2.0, 1.0]])),
+    (threshold_at_one, np.array([[0.0, 0.0], [0.5, 1.0], [1.5, 0.0], [2.5, 1.0]])),
+], ids=["branch on x0's sign", "arithmetic on x.data", "branch at x0 = 1"])
+def test_decision_boundary_fast_path_draws_the_model_not_its_trace_at_zero(model, X):
+    """The fast path falls back to calling the model when its tape disagrees: same picture as fast=False."""
+    import viz
+
+    pytest.importorskip("numba")
+    y = np.array([0, 0, 1, 1])
+    from viz.boundary import model_outputs
+
+    points = np.vstack([np.linspace(-3, 3, 41), np.linspace(3, -3, 41)]).T
+    exact = np.array([[model([Value(a) for a in row]).data] for row in points.tolist()])
+    np.testing.assert_array_equal(model_outputs(model, points, fast=True), exact)
+    title = viz.plot_decision_boundary(model, X, y, resolution=20, fast=True).axes[0].get_title()
+    if isinstance(model, SignGate):  # it takes floats too: the same picture as the Value path
+        assert title == viz.plot_decision_boundary(model, X, y, resolution=20, fast=False).axes[0].get_title()
+    else:  # x0 * |x0| > 0 exactly where x0 > 0, and the threshold model is right by construction
+        assert "accuracy 100%" in title, title
+    tally.record("bad input: viz", "input-dependent graphs drawn")
+
+
+def test_decision_boundary_fast_path_still_runs_the_tape_for_an_mlp(monkeypatch):
+    """An MLP's graph does not depend on its input: the tape's outputs are used (the model is only checked)."""
+    pytest.importorskip("numba")
+    from viz import boundary
+
+    mlp = MLP(2, [5, 1], seed=3)
+    points = np.random.default_rng(1).normal(size=(500, 2))
+    calls = []
+    original = MLP.forward
+    monkeypatch.setattr(MLP, "forward", lambda self, x: calls.append(1) or original(self, x))
+    outputs = boundary.model_outputs(mlp, points, fast=True)
+    assert len(calls) <= boundary.CHECKED_ROWS + 1  # the trace, then the rows checked
+    monkeypatch.setattr(MLP, "forward", original)
+    np.testing.assert_allclose(outputs, nn.model_outputs(mlp, points), rtol=1e-12, atol=1e-12)
+
+
+def test_numba_backend_refuses_a_model_whose_graph_depends_on_its_input():
+    """fit(backend='numba') refuses, naming the cause and backend='value', instead of training another function."""
+    pytest.importorskip("numba")
+    X, y = nn.make_moons(40, seed=0)
+    gate = SignGate()
+    before = [p.data for p in gate.parameters()]
+    with pytest.raises(ValueError) as raised:
+        nn.fit(gate, X, y, loss="bce_with_logits", epochs=2, progress=False, backend="numba")
+    message = str(raised.value)
+    assert "backend='value'" in message and "x.data" in message and "other inputs" in message, message
+    assert [p.data for p in gate.parameters()] == before
+    nn.fit(gate, X, y, loss="bce_with_logits", epochs=2, progress=False, backend="value")  # the way out works
+    tally.record(CATEGORY, "input-dependent graphs refused by numba")
+
+
+@pytest.mark.parametrize("loss, nout", [("bce_with_logits", 1), ("mse", 2), ("cross_entropy", 3), ("hinge", 1)])
+def test_numba_backend_still_trains_models_whose_graph_is_fixed(loss, nout):
+    """The check passes for MLPs, whose graph is the same for every input (also with a log that probes can leave)."""
+    pytest.importorskip("numba")
+    X, y = nn.make_blobs(30, centers=3, seed=0) if loss == "cross_entropy" else nn.make_moons(30, seed=0)
+    if loss == "mse":
+        y = np.column_stack([y, 1.0 - y])
+    if loss == "hinge":
+        y = 2.0 * y - 1.0
+    history = nn.fit(MLP(2, [4, nout], seed=0), X, y, loss=loss, epochs=2, progress=False, backend="numba")
+    assert history.epochs == 2
