@@ -29,11 +29,14 @@ TOLERANCE = 1e-12
 PROBE_SCALES = (0.5, 1.0, 3.0, 10.0)
 
 
-def probe_rows(nin: int, count: int = 16) -> np.ndarray:
-    """`count` fixed rows of `nin` inputs: both signs in every column, magnitudes from 0.5 to 10s."""
+def probe_rows(nin: int, count: int = 8) -> np.ndarray:
+    """`count` fixed rows of `nin` inputs: every column positive in row 0 and negative in row 1, random signs
+    after, magnitudes from about 0.5 to 10s (branches on a sign or a threshold land on both sides)."""
     rng = np.random.default_rng(0)
+    signs = rng.choice([-1.0, 1.0], size=(count, nin))
+    signs[0], signs[1] = 1.0, -1.0
     scales = np.resize(np.array(PROBE_SCALES), count)[:, None]
-    return rng.standard_normal((count, nin)) * scales
+    return np.abs(rng.standard_normal((count, nin)) + 0.5) * scales * signs
 
 
 def _value_row(out) -> list:
