@@ -31,6 +31,8 @@ def as_float64(values, argument: str, expected: str) -> np.ndarray:
     numpy would drop an imaginary part with only a ComplexWarning, and its
     OverflowError for a huge integer names nothing.
     """
+    if type(values) is np.ndarray and values.dtype == np.float64:  # a training step's batch: nothing to convert
+        return values
     try:
         array = np.asarray(values)
     except (TypeError, ValueError):
