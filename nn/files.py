@@ -21,6 +21,9 @@ import stat
 import tempfile
 
 NEW_FILE_MODE = 0o644
+# The temporary file's name keeps this much of the file's name (plus a dot, 8 random characters and
+# ".tmp"), so a name near the 255-byte limit of most file systems still has a temporary file.
+NAME_KEPT = 100
 
 
 def check_path(path, argument: str = "path") -> str:
@@ -55,7 +58,7 @@ def write_atomic(path, data: bytes, *, sync: bool = False, argument: str = "path
     temporary = None
     try:
         handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(shown)),
-                                             prefix=f".{os.path.basename(shown)}.", suffix=".tmp")
+                                             prefix=f".{os.path.basename(shown)[:NAME_KEPT]}.", suffix=".tmp")
         with os.fdopen(handle, "wb") as file:
             file.write(data)
             if sync:

@@ -392,3 +392,11 @@ def test_numba_backend_still_trains_models_whose_graph_is_fixed(loss, nout):
         y = 2.0 * y - 1.0
     history = nn.fit(MLP(2, [4, nout], seed=0), X, y, loss=loss, epochs=2, progress=False, backend="numba")
     assert history.epochs == 2
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_file_name_near_the_length_limit_is_written(writer, tmp_path):
+    """A 250-character name is valid, so its (longer) temporary file must not make the write fail."""
+    path = tmp_path / ("m" * 247 + ".gv")
+    _writer(writer)(path)
+    assert os.listdir(tmp_path) == [path.name]
