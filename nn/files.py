@@ -21,9 +21,9 @@ import stat
 import tempfile
 
 NEW_FILE_MODE = 0o644
-# The temporary file's name keeps this much of the file's name (plus a dot, 8 random characters and
+# The temporary file's name keeps this many characters of the file's name (plus a dot, 8 random characters and
 # ".tmp"), so a name near the 255-byte limit of most file systems still has a temporary file.
-NAME_KEPT = 100
+NAME_KEPT = 40  # characters: at most 160 bytes in UTF-8
 
 
 def check_path(path, argument: str = "path") -> str:

@@ -394,9 +394,10 @@ def test_numba_backend_still_trains_models_whose_graph_is_fixed(loss, nout):
     assert history.epochs == 2
 
 
+@pytest.mark.parametrize("stem", ["m" * 247, "\U0001f600" * 61], ids=["ascii", "emoji"])
 @pytest.mark.parametrize("writer", WRITERS)
-def test_a_file_name_near_the_length_limit_is_written(writer, tmp_path):
-    """A 250-character name is valid, so its (longer) temporary file must not make the write fail."""
-    path = tmp_path / ("m" * 247 + ".gv")
+def test_a_file_name_near_the_length_limit_is_written(writer, stem, tmp_path):
+    """A 250-byte name is valid (ASCII or 4-byte characters), so its temporary file must not make the write fail."""
+    path = tmp_path / (stem + ".gv")
     _writer(writer)(path)
     assert os.listdir(tmp_path) == [path.name]
