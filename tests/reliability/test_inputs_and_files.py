@@ -194,6 +194,22 @@ def test_an_unwritable_folder_is_named_for_a_user_without_root(tmp_path):
 
 
 @pytest.mark.parametrize("writer", WRITERS)
+def test_a_refused_temporary_file_is_reported_by_the_path_given(writer, tmp_path, monkeypatch):
+    """EACCES on the temporary file (as a read-only folder gives a user without root): the path given is named."""
+    import tempfile
+
+    def refuse(*args, dir=None, prefix="", suffix="", **kwargs):
+        raise PermissionError(13, "Permission denied", os.path.join(dir, prefix + "abcd1234" + suffix))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    path = tmp_path / "m.gv"
+    with pytest.raises(PermissionError) as raised:
+        _writer(writer)(path)
+    assert repr(str(path)) in str(raised.value) and ".tmp" not in str(raised.value), str(raised.value)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("writer", WRITERS)
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o600, 0o664], ids=oct)
 def test_replacing_a_file_keeps_its_mode(writer, mode, tmp_path):
     """Saving over an existing file keeps its permission bits, as viz's writers always did."""
