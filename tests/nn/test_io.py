@@ -236,3 +236,11 @@ def test_a_large_model_loads_exactly(tmp_path):
     model = MLP(16, [128, 128, 1], seed=1)
     save(model, tmp_path / "big.json")
     assert bits(load(tmp_path / "big.json")) == bits(model)
+
+
+@pytest.mark.parametrize("model", [MLP(3, [2, 4, 1], seed=0), Layer(2, 3, seed=0), Neuron(4, seed=0), Perceptron(2)],
+                         ids=["MLP", "Layer", "Neuron", "Perceptron"])
+def test_default_labels_are_the_labels_a_fresh_model_gets(model):
+    from nn.io import default_labels
+
+    assert list(default_labels(type(model).__name__, model.config())) == [p.label for p in model.parameters()]
