@@ -19,13 +19,14 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import warnings
 from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
 
 import graphviz
+
+from nn import files
 
 ENV_VAR = "GRADWALK_DOT"
 BUNDLED = "graphviz-pure"
@@ -130,22 +131,7 @@ def find_engine(engine=None) -> Engine:
 
 def write_atomic(path, data: bytes) -> Path:
     """Write `data` to `path` through a temporary file and a rename, so no reader sees half a file."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"path {str(path)!r} is in a folder that does not exist; "
-                                f"create {str(path.parent)!r} first")
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    return path
+    return Path(files.write_atomic(path, data))
 
 
 def dot_source(root_or_dot, **options) -> str:
