@@ -90,6 +90,20 @@ def test_the_embedded_grads_are_backwards_and_the_explanations_the_steppers(tmp_
         assert [names[i] for i in frame["updated"]] == sorted({e.parent_name for e in step.edges}, key=names.index)
 
 
+def test_the_closing_summary_gives_every_leafs_grad_and_its_meaning(tmp_path, bundled):
+    y, named = graph()
+    data = page_data(viz.to_html(y, tmp_path / "page.html", engine=bundled))
+    summary = data["frames"][-1]
+    names = [node["name"] for node in data["nodes"]]
+    expected = expected_grads()
+    assert summary["phase"] == "summary" and sorted(names[i] for i in summary["updated"]) == ["a", "b", "c"]
+    lines = {line.split(".grad = ")[0]: line for kind, line in summary["lines"] if kind == "update"}
+    assert sorted(lines) == ["a", "b", "c"]
+    for leaf, line in lines.items():
+        assert line.startswith(f"{leaf}.grad = {format_number(expected[leaf], 4)}: ")
+        assert ("y rises as" in line) == (expected[leaf] > 0) and ("y falls as" in line) == (expected[leaf] < 0)
+
+
 def test_forward_pass_first_shows_the_values_in_the_order_they_were_made(tmp_path, bundled):
     y, named = graph()
     data = page_data(viz.to_html(y, tmp_path / "page.html", forward=True, engine=bundled))
@@ -252,6 +266,11 @@ def test_forward_pass_reveals_values_then_backprop_follows(tmp_path, bundled, ch
     path = viz.to_html(y, tmp_path / "forward.html", forward=True, engine=bundled)
     assert open_page(chromium, path)
     assert {data for data, _, _ in shown(chromium).values()} == {"data ?"}
+    # The start screen, every value still to come, must read on a projector: dimmed, not faded away.
+    looks = chromium.evaluate("""[...document.querySelectorAll("#graph g.node.pending")].map((g) => {
+      const text = g.querySelector("text"); return [parseFloat(getComputedStyle(g).opacity), text.getAttribute("fill")
+        || getComputedStyle(text).fill]; })""")
+    assert looks and all(opacity >= 0.5 for opacity, _ in looks)
     for _ in named:
         chromium.press("ArrowRight")
     assert chromium.evaluate("document.body.getAttribute('data-phase')") == "forward"
