@@ -87,6 +87,8 @@ def explorer_page(root, *, forward=False, title=None, seconds_per_step=DEFAULT_S
     for frame in frames:  # the edges a step's gradient (or a forward value) flows along
         active = described[frame["active"]] if frame["active"] is not None else dict(edges=[], result_edge=None)
         frame["edges"] = active["edges"] + ([active["result_edge"]] if active["result_edge"] else [])
+        if frame["active"] is not None and nodes[frame["active"]] in shows:  # say which box the step is in
+            frame["heading"] += f" \u2014 inside {scope_part(nodes[frame['active']].scope, options.collapse)}"
     title = title if title is not None else f"Backprop through {stepper.names[stepper.root]}"
     return _page(title, svg, script_json(dict(seconds=seconds_per_step, frames=frames, nodes=described)), inline)
 

@@ -404,6 +404,7 @@ def test_collapse_draws_neurons_as_boxes_framed_while_a_step_works_inside(tmp_pa
             active = chromium.evaluate("[...document.querySelectorAll('#graph g.node.active')]"
                                        ".map((g) => g.querySelector('text').textContent)")
             assert len(active) == 1 and active[0].startswith("layer")  # the neuron's box, named
+            assert chromium.evaluate("document.getElementById('status').textContent").endswith(f"inside {active[0]}")
             seen.add(active[0])
     assert len(seen) == 4 and chromium.errors() == []
     oracle = mlp_loss()  # the same weights (seed 0): its backward() gives the grads each box must show
