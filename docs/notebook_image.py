@@ -37,10 +37,10 @@ def screenshot(page: Path, target: Path, steps: int = 2) -> Path:
         explorer = tab.frame_locator("iframe.gradwalk-explorer").first
         for _ in range(steps):
             explorer.locator("#next").click()
-        tab.wait_for_timeout(600)  # the flowing edges' dashes settle, the view's glide ends
+        tab.wait_for_timeout(600)  # the view's glide to the step ends
         frame = tab.locator("iframe.gradwalk-explorer").first
         frame.scroll_into_view_if_needed()
-        picture = frame.screenshot()
+        picture = frame.screenshot(animations="disabled")  # the same bytes on every run
         browser.close()
     return write_atomic(target, picture)
 
