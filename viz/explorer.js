@@ -333,7 +333,8 @@
   });
 
   window.addEventListener("resize", () => current.layout());
+  position = data.start || 0;
   current.layout();
   pause();
-  show(0);
+  show(position);
 })();

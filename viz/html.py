@@ -88,7 +88,9 @@ def explorer_page(root, *, forward=False, title=None, seconds_per_step=DEFAULT_S
     drawing, svg = drawings[best], svgs[best]
     shows = _shown_by_boxes(nodes, stepper.root, options.collapse)
     described = [_node(n, stepper.names[n], drawing, number, shows.get(n)) for n in nodes]
-    data = dict(seconds=seconds_per_step, frames=frames, nodes=described)
+    # A stepper part way through opens at its own step (after the forward frames, if shown).
+    data = dict(seconds=seconds_per_step, frames=frames, nodes=described,
+                start=position + (len(nodes) if forward and position else 0))
     if opened[best] is not None:  # the same graph with every box open, shown while a step works inside a box
         svg += "\n" + _OPENED_ID.sub('id="o-', _svg(opened[best], found, timeout)).replace("<svg", "<svg hidden", 1)
         data["opened"] = [_node(n, stepper.names[n], opened[best], number, None, "o-") for n in nodes]
