@@ -65,7 +65,9 @@ def checksum(payload: dict) -> str:
 
 def _payload(model: Module) -> dict:
     if type(model).__name__ not in MODEL_TYPES or MODEL_TYPES[type(model).__name__] is not type(model):
-        raise TypeError(f"can only save {', '.join(MODEL_TYPES)} models, got {type(model).__name__}")
+        kind = type(model)  # the full name: nn.micrograd's classes share nn's short names
+        raise TypeError(f"can only save nn's own {', '.join(MODEL_TYPES)} models, "
+                        f"got {kind.__module__}.{kind.__qualname__}")
     named = model.named_parameters()
     parameters = dict(named)
     if len(parameters) != len(named):
