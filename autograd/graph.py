@@ -11,8 +11,9 @@ after everything built on top of it: the reverse of a topological order.
 ['a', 'mul']
 """
 
-from . import state
-from .value import Value, _as_float, chain, evaluate
+from .chain import chain, evaluate, propagate, run_hooks
+from .modes import current
+from .value import Value, _as_float
 
 
 def _check_root(root, argument="root"):
@@ -52,119 +53,86 @@ def topological_order(root: Value) -> list:
 def backward(root: Value, grad: float = 1.0, order=None) -> None:
     """Reverse-mode differentiation: set `.grad` of every node to d root / d node.
 
-    Non-leaf grads are reset at the start of every pass; leaf grads accumulate
-    across calls (as in PyTorch) until you zero them, so calling backward twice
-    gives every leaf exactly twice its gradient. Every node keeps its grad after
-    the pass (there is no retain_grad to ask for). Hooks registered with
+    Every pass computes each node's gradient from zero. Inner nodes keep this
+    pass's gradient; a leaf gets it added to its grad once, at the end (as in
+    PyTorch), so calling backward twice gives every leaf exactly twice its
+    gradient, bit for bit, until you zero them. Hooks registered with
     `Value.register_hook` see a node's gradient once it is complete (a leaf's:
-    this pass's share) and may return a replacement. `order` (for callers that
-    already have it) is `topological_order(root)`.
+    this pass's share) and may return a replacement; a pass stopped by an error
+    leaves every leaf's grad as it was. `order` (for callers that already have
+    it) must be `topological_order(root)` or another topological order of
+    root's graph.
     """
     _check_root(root)
     if type(grad) is not float:
         grad = _as_float(grad, "grad")
     order = topological_order(root) if order is None else _check_order(order, root)
-    for node in order:
-        if node._op is not None:
-            node.grad = 0.0
-    hooked_leaves = _start_leaf_hooks(order) if state.hooks else ()
+    earlier = start_pass(order, root, grad)
     try:
-        root.grad += grad
-        _propagate(order)
-    except BaseException:  # a hook or anomaly mode stopped the pass: leaves' hooks do not run
-        _give_back(hooked_leaves)
+        propagate(reversed(order), current().anomaly)
+        finish_pass(earlier)
+    except BaseException:
+        abort_pass(earlier)
         raise
-    _finish_leaf_hooks(hooked_leaves)
 
 
-def _propagate(order) -> None:
-    """Pass every non-leaf node's grad to its operands, from the root down."""
-    checking = state.anomaly
-    hooks = state.hooks if len(state.hooks) else None  # checked once: len() of a weak dict is not free
-    for node in reversed(order):
-        op = node._op
-        if op is None:
-            continue
-        if hooks is not None and node in hooks:
-            _run_hooks(node)
-        g = node.grad
-        k = node.k
-        out = node.data
-        a, b = node._a, node._b
-        divisors = op.divisors  # log, div: g / x, since g * (1 / x) overflows for a subnormal x
-        # Unrolled by arity, with chain() only for the rare overflow: this loop is the engine's hot path.
-        if b is None:
-            cb = None
-            try:
-                ca = g * op.derivatives[0](a.data, 0.0, k, out) if divisors is None else \
-                    g / divisors[0](a.data, 0.0, k, out)
-            except (OverflowError, ZeroDivisionError):
-                ca = chain(op, 0, g, a.data, 0.0, k, out)
-        elif divisors is None:
-            x, y = a.data, b.data
-            da, db = op.derivatives
-            try:
-                ca = g * da(x, y, k, out)
-                cb = g * db(x, y, k, out)
-            except (OverflowError, ZeroDivisionError):
-                ca = chain(op, 0, g, x, y, k, out)
-                cb = chain(op, 1, g, x, y, k, out)
-        else:
-            ca = chain(op, 0, g, a.data, b.data, k, out)
-            cb = chain(op, 1, g, a.data, b.data, k, out)
-        if checking:
-            state.check_finite(node, "backward", ca)
-            if cb is not None:
-                state.check_finite(node, "backward", cb)
-        a.grad += ca
-        if cb is not None:
-            b.grad += cb
+def start_pass(order, root, grad: float) -> list:
+    """Begin a pass: set every leaf's earlier grad aside, zero every grad, seed the root; returns the set-aside list."""
+    earlier = []
+    for node in order:
+        if node._entry is None:
+            earlier.append((node, node.grad))
+        node.grad = 0.0
+    root.grad += grad
+    return earlier
+
+
+def finish_pass(earlier) -> list:
+    """End a pass: each leaf's hooks see this pass's share, then its earlier grad is added once; returns the shares."""
+    for leaf, _ in earlier:
+        if leaf._hooks is not None:
+            run_hooks(leaf)
+    shares = []
+    for leaf, before in earlier:
+        share = leaf.grad
+        shares.append(share)
+        leaf.grad = before + share
+    return shares
+
+
+def abort_pass(earlier) -> None:
+    """Put every leaf's grad back as it was before the pass, so a pass stopped by an error changes none."""
+    for leaf, before in earlier:
+        leaf.grad = before
 
 
 def _check_order(order, root):
-    """`order` as a list of Values ending at `root`, or a TypeError/ValueError naming it."""
+    """`order` as a list of Values, if it is a topological order of root's graph ending at root; else an error."""
     if isinstance(order, (str, bytes)) or not hasattr(order, "__iter__"):
         raise TypeError(f"order must be a list of Values (topological_order(root)), got {type(order).__name__}")
     order = list(order)
+    position = {}
     for i, node in enumerate(order):
         if not isinstance(node, Value):
             raise TypeError(f"order[{i}] must be a Value, got {type(node).__name__}; "
                             f"pass topological_order(root) or leave order out")
+        if node in position:
+            raise ValueError(f"order lists order[{i}] twice (also at {position[node]}); "
+                             f"pass topological_order(root) or leave order out")
+        position[node] = i
     if not order or order[-1] is not root:
         raise ValueError("order must end with root: pass topological_order(root) or leave order out")
+    for i, node in enumerate(order):
+        for parent in node.parents:
+            where = position.get(parent)
+            if where is None or where > i:
+                problem = "misses an operand of" if where is None else "puts an operand after"
+                raise ValueError(f"order {problem} order[{i}], so it is not a topological order of root's graph; "
+                                 f"pass topological_order(root) or leave order out")
+    if len(order) != len(topological_order(root)):
+        raise ValueError("order lists Values that root does not depend on; pass topological_order(root) "
+                         "or leave order out")
     return order
-
-
-def _start_leaf_hooks(order):
-    """Hooked leaves see only this pass's gradient: set theirs aside until the end."""
-    hooked = [(leaf, leaf.grad) for leaf in order if leaf._op is None and leaf in state.hooks]
-    for leaf, _ in hooked:
-        leaf.grad = 0.0
-    return hooked
-
-
-def _finish_leaf_hooks(hooked_leaves) -> None:
-    """Each hooked leaf's hooks see this pass's share, then its set-aside grad is added back."""
-    for i, (leaf, before) in enumerate(hooked_leaves):
-        try:
-            _run_hooks(leaf)
-        except BaseException:
-            _give_back(hooked_leaves[i:])
-            raise
-        leaf.grad += before
-
-
-def _give_back(hooked_leaves) -> None:
-    """Add back the grads `_start_leaf_hooks` set aside, so an aborted pass never erases earlier ones."""
-    for leaf, before in hooked_leaves:
-        leaf.grad += before
-
-
-def _run_hooks(node):
-    for hook in list(state.hooks.get(node, ())):
-        replacement = hook(node.grad)
-        if replacement is not None:
-            node.grad = _as_float(replacement, "the value a gradient hook returned")
 
 
 def zero_grad(root: Value) -> None:
@@ -198,7 +166,7 @@ def node_names(nodes) -> dict:
 def local_gradients(node: Value) -> tuple:
     """d node / d parent for each parent edge of `node` (empty for a leaf), from the op table."""
     _check_root(node, "node")
-    op = node._op
+    op = node._entry
     if op is None:
         return ()
     x, y = _operand_data(node)
@@ -218,7 +186,7 @@ def contributions(node: Value, grad=None) -> tuple:
     """
     _check_root(node, "node")
     g = node.grad if grad is None else _as_float(grad, "grad")
-    op = node._op
+    op = node._entry
     if op is None:
         return ()
     x, y = _operand_data(node)

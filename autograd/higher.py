@@ -11,8 +11,8 @@
 18.0
 """
 
-from . import state
 from .graph import topological_order
+from .modes import _switched
 from .value import Value, _as_float
 
 
@@ -23,19 +23,16 @@ def grad(output: Value, inputs, grad_output=1.0, create_graph: bool = False) -> 
     graph derivatives, so they can be differentiated again; otherwise they are
     plain leaves. An input the output does not depend on gets Value(0.0). The
     numbers are backward()'s: a derivative that divides by zero (sqrt's at 0) is
-    inf or NaN here too, not an error.
+    inf or NaN here too, not an error; and gradient hooks run as in backward()
+    (called with the node's complete gradient as a float; a returned number
+    replaces it, as a constant).
     """
     inputs = _check_arguments(output, inputs, create_graph)
     if not isinstance(grad_output, Value):
         grad_output = Value(_as_float(grad_output, "grad_output"))
-    previous = state.grad_enabled
-    state.grad_enabled = create_graph
-    try:
-        with state.ieee_division_by_zero():
-            grads = _gradients(output, grad_output)
+    with _switched(grad_enabled=create_graph, ieee_division=True):
+        grads = _gradients(output, grad_output)
         return [grads[x] if x in grads else Value(0.0) for x in inputs]
-    finally:
-        state.grad_enabled = previous
 
 
 def _gradients(output, grad_output) -> dict:
@@ -43,8 +40,12 @@ def _gradients(output, grad_output) -> dict:
     grads = {output: grad_output}
     for node in reversed(topological_order(output)):
         g = grads.get(node)
-        op = node._op
-        if g is None or op is None:
+        if g is None:
+            continue
+        if node._hooks is not None:
+            g = grads[node] = _after_hooks(node, g)
+        op = node._entry
+        if op is None:
             continue
         parents = node.parents
         y = parents[1] if op.arity == 2 else None
@@ -56,6 +57,15 @@ def _gradients(output, grad_output) -> dict:
                 contribution = g / divisor(parents[0], y, node.k, node)
             grads[parent] = contribution if parent not in grads else grads[parent] + contribution
     return grads
+
+
+def _after_hooks(node, g):
+    """The node's gradient once its hooks ran on it (as floats, as in backward())."""
+    for hook in node._hooks:
+        replacement = hook(g.data)
+        if replacement is not None:
+            g = Value(_as_float(replacement, "the value a gradient hook returned"))
+    return g
 
 
 def _check_arguments(output, inputs, create_graph) -> list:

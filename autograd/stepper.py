@@ -18,21 +18,25 @@ Stepping to the end does exactly the float operations of `backward()` in the sam
 order, so every grad ends up == to what `backward()` gives.
 """
 
-from . import state
-from .graph import _operand_data, _run_hooks, _start_leaf_hooks, contributions, node_names, topological_order
+from .chain import chain, evaluate, propagate
+from .display import mimebundle
+from .graph import _operand_data, contributions, finish_pass, node_names, start_pass, topological_order
+from .modes import current
 from .ops import format_constant
-from .trace import Edge, Step, Undone, expression, fill, format_number, step_records, steps_table
-from .value import Value, _as_float, chain, evaluate
+from .trace import Accumulated, Edge, Step, Undone, expression, fill, format_number, step_records, steps_table
+from .value import Value, _as_float
 
 
 class BackpropStepper:
     """An iterator over backprop's steps: each step passes one node's gradient to its parents.
 
-    Steps visit the non-leaf nodes in reverse topological order, as `backward()` does.
-    The first step (or `run()`) starts the pass like `backward()`: it saves every
-    grad, sets non-leaf grads to 0 and adds `grad` to the root's grad. `back()` and
-    `reset()` restore the saved grads exactly, so position 0 always means "as before
-    the stepper touched anything".
+    Steps visit the non-leaf nodes in reverse topological order, as `backward()` does,
+    and each step is the same chain-rule function `backward()` runs. The first step
+    (or `run()`) starts the pass like `backward()`: it saves every grad, sets leaves'
+    earlier grads aside, sets every grad to 0 and adds `grad` to the root's grad; the
+    last step adds the earlier grads back to the leaves (gradient accumulation) and
+    shows it. `back()` and `reset()` restore the saved grads exactly, so position 0
+    always means "as before the stepper touched anything".
 
     `step()` returns the Step it took, or None when every step is done; `next()`
     raises StopIteration instead, so `for step in stepper` works. Every step checks
@@ -47,14 +51,15 @@ class BackpropStepper:
         self._order = topological_order(root)
         self.root = root
         self.grad = _as_float(grad, "grad")
-        self._nodes = [node for node in reversed(self._order) if node._op is not None]
+        self._nodes = [node for node in reversed(self._order) if node._entry is not None]
         self._saved = _snapshot(self._order)
         self._names = None
         self._index = None  # node -> position in _order, built by the first step()
         self._start_grads = None  # every grad before the pass started; None until then
-        self._finished = False  # True once the last step ran the hooked leaves' hooks
-        self._hooked_leaves = None  # (leaf, grad set aside) from _start_leaf_hooks
-        self._finish_grads = []  # hooked leaves' grads before their hooks ran
+        self._finished = False  # True once the last step added the leaves' earlier grads back
+        self._earlier = None  # (leaf, grad set aside) from start_pass
+        self._finish_grads = []  # leaves' grads before the pass was finished
+        self._shares = []  # leaves' grads from this pass alone, after their hooks
         self._before_hooks = {}  # step index -> the node's grad before its hooks replaced it
         self._upstream = []  # per step taken: d root / d node
         self._first_edge = []  # per step taken: where its edges start in the two lists below
@@ -94,6 +99,8 @@ class BackpropStepper:
             self._start()
         else:
             self._check(self._order)
+        for node in self._nodes[len(self._upstream):]:
+            self._check_value(node)
         self._advance(len(self._nodes))
         self._finish()
         return self
@@ -106,7 +113,7 @@ class BackpropStepper:
             return None
         undone = Undone(self._make_step(position - 1))
         if self._finished:
-            for (leaf, _), grad in zip(self._hooked_leaves or (), self._finish_grads):
+            for (leaf, _), grad in zip(self._earlier, self._finish_grads):
                 leaf.grad = grad
             self._finished = False
         start = self._first_edge.pop()
@@ -128,7 +135,7 @@ class BackpropStepper:
                 node.grad = grad
             self._start_grads = None
         self._finished = False
-        self._hooked_leaves = None
+        self._earlier = None
         self._before_hooks.clear()
         self._upstream.clear()
         self._first_edge.clear()
@@ -152,6 +159,12 @@ class BackpropStepper:
     def __repr__(self):
         status = ", done" if self.done else ""
         return f"<BackpropStepper for {self.names[self.root]}: {self.position}/{len(self)} steps{status}>"
+
+    def quiz(self, input=input, output=print):
+        """Predict each remaining step's local derivatives and grads in the terminal, then see; see autograd.quiz."""
+        from .quiz import quiz
+
+        return quiz(self, input=input, output=output)
 
     # -- the trace as data ----------------------------------------------------
     @property
@@ -177,88 +190,69 @@ class BackpropStepper:
 
     def to_html(self, path, **options):
         """Write this backprop as a self-contained HTML page to step through in a browser; see viz.to_html."""
-        from viz.html import to_html
+        from .display import drawing_layer
 
-        return to_html(self, path, **options)
+        return drawing_layer(required="BackpropStepper.to_html").to_html(self, path, **options)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """What Jupyter shows: the explorer from the drawing layer, or this repr and the steps so far without one."""
+        text = repr(self) + ("\n" + self.table() if self._upstream else "")
+        return mimebundle(self, "stepper_mimebundle", text)
 
     # -- internals ------------------------------------------------------------
     def _start(self):
-        """Begin the pass as backward() does: save grads, zero non-leaf grads, seed the root."""
+        """Begin the pass as backward() does: save grads, set leaves' grads aside, zero every grad, seed the root."""
         self._check(self._order)
         self._start_grads = [node.grad for node in self._order]
-        for node in self._order:
-            if node._op is not None:
-                node.grad = 0.0
-        self._hooked_leaves = _start_leaf_hooks(self._order) if state.hooks else None
-        self.root.grad += self.grad
+        self._earlier = start_pass(self._order, self.root, self.grad)
 
     def _finish(self):
-        """End the pass as backward() does: hooked leaves' hooks run, then their set-aside grads return."""
+        """End the pass as backward() does: leaves' hooks run on this pass's share, then their earlier grads return."""
         if self._finished:
             return
-        self._finish_grads = [leaf.grad for leaf, _ in self._hooked_leaves or ()]
+        self._finish_grads = [leaf.grad for leaf, _ in self._earlier]
         try:
-            for leaf, set_aside in self._hooked_leaves or ():
-                _run_hooks(leaf)
-                leaf.grad += set_aside
+            self._shares = finish_pass(self._earlier)
         except BaseException:
-            for (leaf, _), grad in zip(self._hooked_leaves, self._finish_grads):
+            for (leaf, _), grad in zip(self._earlier, self._finish_grads):
                 leaf.grad = grad
             raise
         self._finished = True
 
     def _advance(self, stop: int) -> None:
-        """Take steps until `stop` have been taken, with exactly backward()'s float operations."""
+        """Take steps until `stop` have been taken: the chain rule by propagate(), as backward() runs it."""
         nodes, upstream, first_edge = self._nodes, self._upstream, self._first_edge
         local, before = self._local, self._before
-        checking, hooks = state.anomaly, state.hooks
+        checking = current().anomaly
         for i in range(len(upstream), stop):
             node = nodes[i]
-            op = node._op
+            op = node._entry
             a, b = node._a, node._b  # the operands; b is None for a unary op
-            x, y = a.data, (0.0 if b is None else b.data)
-            k, out = node.k, node.data
-            quotient = op.divisors is not None  # then chain() divides, as backward() does
-            if checking or (hooks and node in hooks):
-                g = self._upstream_after_hooks(i, node)
-            else:
-                g = node.grad
-            first_edge.append(len(before))
-            da = evaluate(op.derivatives[0], x, y, k, out)
-            previous = a.grad
-            a.grad = previous + (chain(op, 0, g, x, y, k, out) if quotient else g * da)
-            before.append(previous)
-            local.append(da)
-            if b is not None:  # after a's update: for `a + a`, b is a and adds to its new grad
-                db = evaluate(op.derivatives[1], x, y, k, out)
-                previous = b.grad
-                b.grad = previous + (chain(op, 1, g, x, y, k, out) if quotient else g * db)
-                before.append(previous)
-                local.append(db)
-            upstream.append(g)
-
-    def _upstream_after_hooks(self, i, node) -> float:
-        """The node's grad once its hooks ran, checked in anomaly mode; on any error the grad is put back."""
-        before = node.grad
-        try:
-            if state.hooks and node in state.hooks:
-                self._before_hooks[i] = before
-                _run_hooks(node)
+            grad_a, grad_b, grad_node = a.grad, (None if b is None else b.grad), node.grad
+            try:
+                propagate((node,), checking)
+            except BaseException:  # a hook or anomaly mode stopped the step: it changed nothing
+                node.grad, a.grad = grad_node, grad_a
+                if b is not None and b is not a:
+                    b.grad = grad_b
+                raise
+            if node._hooks is not None:
+                self._before_hooks[i] = grad_node
             g = node.grad
-            if state.anomaly:
-                for contribution in contributions(node, g):
-                    state.check_finite(node, "backward", contribution)
-        except BaseException:
-            node.grad = before
-            self._before_hooks.pop(i, None)
-            raise
-        return g
+            x, y = a.data, (0.0 if b is None else b.data)
+            first_edge.append(len(before))
+            before.append(grad_a)
+            local.append(evaluate(op.derivatives[0], x, y, node.k, node.data))
+            if b is not None:  # for `a + a`, b starts from a's grad after the first edge's addition
+                before.append(grad_a + chain(op, 0, g, x, y, node.k, node.data) if b is a else grad_b)
+                local.append(evaluate(op.derivatives[1], x, y, node.k, node.data))
+            upstream.append(g)
 
     def _make_step(self, i: int) -> Step:
         """Step number i + 1, rebuilt from the recorded numbers."""
         names = self.names
         node = self._nodes[i]
-        op = node._op
+        op = node._entry
         g = self._upstream[i]
         start = self._first_edge[i]
         parents = node.parents
@@ -274,7 +268,16 @@ class BackpropStepper:
                               fill(op.numerics[j], numbers), contribution, previous, previous + contribution,
                               divisor))
         return Step(i + 1, len(self._nodes), node, names[node], op.name, expression(node, names), node.data,
-                    names[self.root], g, tuple(edges), self._before_hooks.get(i))
+                    names[self.root], g, tuple(edges), self._before_hooks.get(i),
+                    self._accumulated() if i + 1 == len(self._nodes) else ())
+
+    def _accumulated(self) -> tuple:
+        """The leaves whose earlier grads the finished pass added to this pass's share (none before the end)."""
+        if not self._finished:
+            return ()
+        names = self.names
+        return tuple(Accumulated(leaf, names[leaf], earlier, share, leaf.grad)
+                     for (leaf, earlier), share in zip(self._earlier, self._shares) if earlier != 0.0)
 
     def _check(self, nodes) -> None:
         """Raise RuntimeError when any of `nodes` changed data, op, operands or constant since creation."""
@@ -299,7 +302,7 @@ class BackpropStepper:
     def _check_value(self, node) -> None:
         """Raise RuntimeError when `node` no longer equals its op applied to its operands' data."""
         try:
-            now = evaluate(node._op.forward, *_operand_data(node), node.k)
+            now = evaluate(node._entry.forward, *_operand_data(node), node.k)
         except ValueError:  # outside the op's domain
             now = None
         if now is not None and (now == node.data or now != now and node.data != node.data):
@@ -315,7 +318,7 @@ class BackpropStepper:
 
 def _snapshot(order) -> tuple:
     """What the stepper relies on, per node: data, op, operands, constant (no tuple per node: GC-light)."""
-    return ([n.data for n in order], [n._op for n in order], [n._a for n in order], [n._b for n in order],
+    return ([n.data for n in order], [n._entry for n in order], [n._a for n in order], [n._b for n in order],
             [n.k for n in order])
 
 
@@ -327,8 +330,8 @@ def _describe_change(node, name, data, op, a, b, k):
     """How `node` differs from what was saved, as text ('' when it does not)."""
     if not _same(node.data, data):
         return f"{name}.data is now {node.data!r}, was {data!r} (edited in place)"
-    if node._op is not op:
-        now, before = (o.name if o else "nothing (a leaf)" for o in (node._op, op))
+    if node._entry is not op:
+        now, before = (o.name if o else "nothing (a leaf)" for o in (node._entry, op))
         return f"{name} is now made by {now}, was made by {before}"
     if node._a is not a or node._b is not b:
         return f"the operands of {name} were replaced"

@@ -148,12 +148,12 @@ class Tape:
             slot = self.slot.get(node)
             if slot is not None:
                 values[node] = float(self.vals[slot, sample])
-            elif node._op is None:
+            elif node.op_info is None:
                 values[node] = node.data
             else:
                 ps = node.parents
                 y = values[ps[1]] if len(ps) == 2 else 0.0
-                values[node] = evaluate(node._op.forward, values[ps[0]], y, node.k)
+                values[node] = evaluate(node.op_info.forward, values[ps[0]], y, node.k)
         return values
 
     def value(self, node: Value, sample: int) -> float:
@@ -191,7 +191,7 @@ def compile(outputs, inputs, params=None, fuse: bool = True, input_grads: bool =
     inputs = check_inputs(inputs, "inputs")
     if params is None:
         input_set = set(inputs)
-        params = [n for n in order if n._op is None and n not in input_set]
+        params = [n for n in order if n.op_info is None and n not in input_set]
     params = check_inputs(params, "params")
     check_leaves(inputs, params)
     return Tape(outputs, inputs, params, plan(order, outputs, inputs, params, fuse, input_grads), input_grads)

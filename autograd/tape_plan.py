@@ -94,10 +94,10 @@ def fused_activations(order, groups, consumers, outputs) -> dict:
     fused = {}
     for members in groups.values():
         acts = [user.get(d.node) if consumers[d.node] == 1 and d.node not in outputs else None for d in members]
-        ops_and_constants = {(act._op.code, act.k) if act is not None else None for act in acts}
+        ops_and_constants = {(act.op_info.code, act.k) if act is not None else None for act in acts}
         act = acts[0]
-        if (act is not None and len(ops_and_constants) == 1 and act._op.arity == 1 and act._op.from_output
-                and act._op.domain is None):
+        if (act is not None and len(ops_and_constants) == 1 and act.op_info.arity == 1 and act.op_info.from_output
+                and act.op_info.domain is None):
             fused.update((d.node, a) for d, a in zip(members, acts))
     return fused
 
@@ -134,7 +134,7 @@ def plan(order, outputs, inputs, params, fuse, input_grads):
     group_of = {d.node: key for key, members in groups.items() for d in members}
     emitted = set()
     for node in order:
-        if node._op is None or node in absorbed or node in applied_in_layers:
+        if node.op_info is None or node in absorbed or node in applied_in_layers:
             continue
         if node in group_of:
             key = group_of[node]
@@ -147,7 +147,7 @@ def plan(order, outputs, inputs, params, fuse, input_grads):
             act = activation.get(first.node)
             d_int.append((nin, nout, len(dense_slots), len(dense_slots) + nin, len(w_index),
                           len(b_index) if first.bias is not None else -1, int(first.bias_first),
-                          act._op.code if act is not None else -1))
+                          act.op_info.code if act is not None else -1))
             dense_slots.extend(slot(x) for x in first.xs)
             dense_slots.extend(slot(activation.get(d.node, d.node)) for d in members)
             for d in members:
@@ -158,7 +158,7 @@ def plan(order, outputs, inputs, params, fuse, input_grads):
             dense.append(len(d_int) - 1)
             continue
         parents = node.parents
-        code.append(node._op.code)
+        code.append(node.op_info.code)
         a.append(slot(parents[0]))
         b.append(slot(parents[1]) if len(parents) == 2 else -1)
         out.append(slot(node))
@@ -172,7 +172,7 @@ def plan(order, outputs, inputs, params, fuse, input_grads):
     n_params = len(params)
     constants, fill_slots, fill_sources, shared_slots, shared_params = [], [], [], [], []
     for node in result.slot_nodes:
-        if node._op is not None or node in input_set:
+        if node.op_info is not None or node in input_set:
             continue
         fill_slots.append(result.slot[node])
         if node in param_index:
@@ -189,7 +189,7 @@ def plan(order, outputs, inputs, params, fuse, input_grads):
         s = result.slot.get(node)
         if s is None:
             continue
-        if node._op is None:
+        if node.op_info is None:
             needs_grad[s] = node in param_index or (input_grads and node in input_set)
         elif node in dense_members:
             needs_grad[s] = True

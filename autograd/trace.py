@@ -50,7 +50,7 @@ def fill(template: str, values: dict) -> str:
 
 def expression(node, names: dict) -> str:
     """The formula that made `node`, in names, e.g. 'tanh(n)' or 'x * w' (the name for a leaf)."""
-    op = node._op
+    op = node._entry
     if op is None:
         return names[node]
     operands = dict(zip(("x", "y"), (names[p] for p in node.parents)), k=format_constant(node.k))
@@ -92,6 +92,21 @@ class Edge:
 
 
 @dataclass(frozen=True, slots=True, repr=False)
+class Accumulated:
+    """A leaf that held a grad from earlier passes: the pass adds its own share to it once, at the end."""
+
+    leaf: object
+    name: str
+    earlier: float  # the grad before this pass
+    this_pass: float  # d root / d leaf from this pass (after the leaf's hooks)
+    total: float  # earlier + this_pass, the leaf's grad now
+
+    def __str__(self):
+        return (f"{_wrt(self.name)}.grad = {format_number(self.earlier)} (earlier passes) + "
+                f"{format_number(self.this_pass)} (this pass) = {format_number(self.total)}")
+
+
+@dataclass(frozen=True, slots=True, repr=False)
 class Step:
     """One node's turn in backprop: its upstream gradient passed to every parent edge."""
 
@@ -106,6 +121,7 @@ class Step:
     upstream: float  # d root / d node, complete when the step runs
     edges: tuple  # one Edge per operand, repeated operands included
     upstream_before_hooks: object = None  # the grad the node's hooks replaced by `upstream`; None: no hooks
+    accumulated: tuple = ()  # on the last step: leaves whose earlier grads the pass added its share to
 
     def __str__(self):
         hooked = self.upstream_before_hooks
@@ -124,6 +140,9 @@ class Step:
                 f"  {_wrt(edge.parent_name)}.grad += {g} * {_in_formula(edge.local)}{_as_division(self.upstream, edge)}  ->  "
                 f"{_in_formula(edge.grad_before)} + {_in_formula(edge.contribution)} = {format_number(edge.grad_after)}"
             )
+        if self.accumulated:
+            lines.append("  leaf grads accumulate across passes: each gets this pass's share added once")
+            lines.extend(f"  {each}" for each in self.accumulated)
         return "\n".join(lines)
 
     # The REPL echoes repr: typing next(steps) shows the whole explanation, as print would.

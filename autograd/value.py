@@ -10,12 +10,21 @@
 
 A Value holds no closures: the op table says how to differentiate it, so a graph
 has no reference cycles and is freed as soon as the last name goes away.
+
+micrograd's idioms work too: ``v._prev`` (the set of operands), ``v._op`` (the op's
+symbol, '' for a leaf), ``v._backward()`` (one node's share of backprop, as the
+lecture walks it by hand) and ``Value(data, (a, b), '+')``.
 """
 
 import itertools
+import weakref
 from numbers import Real
 
-from . import state
+from .chain import evaluate
+from .display import mimebundle
+from .micrograd import record
+from .modes import check_finite, current, where
+from .numbers import as_float as _as_float
 from .ops import OPS, Op
 
 _ids = itertools.count(1)
@@ -38,48 +47,50 @@ _SIN = OPS["sin"]
 _COS = OPS["cos"]
 
 
-def _as_float(data, argument: str = "data") -> float:
-    """Check that `data` is a real number and return it as a float."""
-    if type(data) is float:
-        return data
-    if isinstance(data, Real) and not isinstance(data, bool):
-        try:
-            return float(data)
-        except OverflowError:
-            text = repr(data)
-            shown = text if len(text) <= 30 else f"{text[:12]}... ({len(text)} characters)"
-            raise OverflowError(f"{argument} = {shown} is out of float range (about 1.8e308); "
-                                f"give a smaller number, or float('inf') if you mean infinity") from None
-    raise TypeError(
-        f"{argument} must be a real number (int or float), got {type(data).__name__} {data!r}; "
-        f"convert it first, e.g. Value(float(x))"
-    )
-
-
 class Value:
     """A scalar that records the operation that made it, so it can be differentiated."""
 
     # The operands live in two slots rather than a tuple: one object per node fewer
     # for the cyclic garbage collector to track, which is most of the cost of building.
-    __slots__ = ("data", "grad", "_op", "_a", "_b", "label", "k", "id", "scope", "origin", "__weakref__")
+    __slots__ = ("data", "grad", "_entry", "_a", "_b", "_label", "k", "id", "scope", "origin", "_hooks",
+                 "__weakref__")
 
-    def __init__(self, data, label: str = ""):
+    def __init__(self, data, _children=(), _op: str = "", label: str = ""):
+        """A leaf holding `data`: Value(2.0) or Value(2.0, label="x").
+
+        micrograd's form Value(data, (a, b), '+') records a node made by an op from its
+        operands (in order) with `data` as given; `_op` is a micrograd or gradwalk
+        symbol ('+', '*', '**2', 'ReLU', 'tanh', ...).
+        """
+        if isinstance(_children, str):  # Value(data, "x"): gradwalk's positional label
+            _children, label = (), _children
         self.data = _as_float(data)
         self.grad = 0.0
-        self._op = None
+        self._entry = None
         self._a = self._b = None
-        if not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
-        self.label = label
+        self._label = label if label == "" else check_label(label)
         self.k = 0.0
         self.id = next(_ids)
-        self.scope = state.scope
-        self.origin = state.where() if state.anomaly else None
+        self._hooks = None
+        modes = current()
+        self.scope = modes.scope
+        self.origin = where() if modes.anomaly else None
+        if _children or _op:
+            record(self, _children, _op, modes.grad_enabled)
+
+    @property
+    def label(self) -> str:
+        """The name diagrams and the stepper show ('' for none: they number it v1, v2, ...)."""
+        return self._label
+
+    @label.setter
+    def label(self, text) -> None:
+        self._label = check_label(text)
 
     @property
     def op(self):
         """The name of the operation that made this Value, or None for a leaf."""
-        return None if self._op is None else self._op.name
+        return None if self._entry is None else self._entry.name
 
     @property
     def parents(self) -> tuple:
@@ -91,11 +102,21 @@ class Value:
     @property
     def op_info(self) -> Op:
         """The op table entry that made this Value (None for a leaf)."""
-        return self._op
+        return self._entry
+
+    @property
+    def _prev(self) -> set:
+        """micrograd's view of the operands: a set (so `a + a` shows `a` once; `parents` keeps both)."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's view of the op: its symbol as diagrams show it ('+', '^2', 'tanh'), '' for a leaf."""
+        return "" if self._entry is None else self._entry.label(self.k)
 
     def is_leaf(self) -> bool:
         """True for a Value that no operation made (an input or a parameter)."""
-        return self._op is None
+        return self._entry is None
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
@@ -192,6 +213,15 @@ class Value:
 
         backward(self, grad)
 
+    def _backward(self):
+        """One node's share of backprop, as micrograd's lecture walks it: operand.grad += self.grad * local.
+
+        The same chain-rule step backward() and the stepper take at this node; a leaf does nothing.
+        """
+        from .chain import propagate
+
+        propagate((self,), current().anomaly)
+
     def backward_steps(self):
         """A BackpropStepper that runs backprop from this Value one node at a time, explaining each step."""
         from .stepper import BackpropStepper
@@ -201,50 +231,82 @@ class Value:
     def register_hook(self, hook):
         """Call hook(grad) when backward has this node's gradient; a returned number replaces it.
 
-        Returns a handle whose remove() unregisters the hook.
+        Returns a handle whose remove() unregisters the hook. The hook belongs to this
+        node: every thread's passes run it, and it goes when the node goes.
         """
         if not callable(hook):
             raise TypeError(f"hook must be a function of the gradient, got {type(hook).__name__}")
-        state.hooks.setdefault(self, []).append(hook)
+        self._hooks = (self._hooks or ()) + (hook,)
         return _HookHandle(self, hook)
 
     def detach(self):
         """A new leaf with the same number, cut off from this graph."""
-        return Value(self.data, self.label)
+        return Value(self.data, label=self.label)
 
+    # -- pictures -----------------------------------------------------------
     def draw(self, **options):
         """A diagram of this Value's graph that Jupyter shows as SVG (options as for viz.to_dot)."""
-        import viz
+        from .display import drawing_layer
 
-        return viz.draw(self, **options)
+        return drawing_layer(required="Value.draw").draw(self, **options)
 
-    def _repr_svg_(self):
-        import viz.engine
-
-        return viz.engine.value_svg(self)
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """What Jupyter shows: the graph's diagram from the drawing layer, or this repr without one."""
+        return mimebundle(self, "value_mimebundle", repr(self))
 
 
 class _HookHandle:
     """Returned by Value.register_hook; remove() takes the hook away again."""
 
     def __init__(self, node, hook):
-        self._node, self._hook = node, hook
+        self._node, self._hook = weakref.ref(node), hook  # a handle does not keep the graph alive
 
     def remove(self):
         """Unregister the hook (doing it twice is harmless)."""
-        hooks = state.hooks.get(self._node, [])
-        if self._hook in hooks:
-            hooks.remove(self._hook)
-        if not hooks:
-            state.hooks.pop(self._node, None)
+        node = self._node()
+        if node is None or node._hooks is None or self._hook not in node._hooks:
+            return
+        hooks = list(node._hooks)
+        hooks.remove(self._hook)
+        node._hooks = tuple(hooks) or None
+
+
+def check_label(text) -> str:
+    """`text` if it is a str that can be written out (no lone surrogates), else an error naming the label."""
+    if type(text) is str and (not text or text.isascii()):
+        return text
+    if not isinstance(text, str):
+        raise TypeError(f"label must be a str, got {type(text).__name__} {text!r}; e.g. y.label = \"y\"")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = text[error.start]
+        raise ValueError(f"label {text!r} holds the lone surrogate U+{ord(bad):04X}, which no file or page can "
+                         f"hold; use proper Unicode text") from None
+    return text
 
 
 def _operand(x, op: Op) -> Value:
     if isinstance(x, Value):
         return x
     if isinstance(x, Real) and not isinstance(x, bool):
-        return Value(_as_float(x, f"an operand of {op.name}"))
+        return _leaf(_as_float(x, f"an operand of {op.name}"), current())
     raise TypeError(f"{op.name} takes Values or real numbers, got {type(x).__name__} {x!r}")
+
+
+def _leaf(data: float, modes) -> Value:
+    """A leaf for a number used as an operand (`x * 2`): Value(data) without the constructor's checks."""
+    leaf = _new(Value)
+    leaf.data = data
+    leaf.grad = 0.0
+    leaf._entry = leaf._a = leaf._b = None
+    leaf._label = ""
+    leaf.k = 0.0
+    leaf.id = next(_ids)
+    leaf.scope = modes.scope
+    leaf._hooks = None
+    leaf.origin = where() if modes.anomaly else None
+    return leaf
 
 
 def _describe(op: Op, parents, k: float) -> str:
@@ -255,40 +317,6 @@ def _describe(op: Op, parents, k: float) -> str:
     )
     constant = f", k = {k!r}" if op.has_constant else ""
     return f"{shown}{constant}"
-
-
-def evaluate(function, *numbers: float) -> float:
-    """Call an op-table function on floats, giving IEEE results (inf, NaN) where Python would raise.
-
-    >>> evaluate(OPS["div"].forward, 1.0, -0.0, 0.0)
-    -inf
-    """
-    try:
-        return function(*numbers)
-    except (OverflowError, ZeroDivisionError):
-        import numpy as np
-
-        with np.errstate(all="ignore"):
-            return float(function(*map(np.float64, numbers)))
-
-
-def _divide(numerator: float, denominator: float) -> float:
-    return numerator / denominator
-
-
-def chain(op: Op, i: int, g: float, x: float, y: float, k: float, out: float) -> float:
-    """What backprop adds to operand i's grad: g * (d out / d operand i), or g / divisor for a quotient.
-
-    >>> chain(OPS["log"], 0, 0.0, 1e-310, 0.0, 0.0, -713.8)  # 0.0 * (1 / 1e-310) would be 0 * inf = nan
-    0.0
-    """
-    divisor = op.divisors[i] if op.divisors is not None else None
-    try:
-        return g * op.derivatives[i](x, y, k, out) if divisor is None else g / divisor(x, y, k, out)
-    except (OverflowError, ZeroDivisionError):
-        if divisor is None:
-            return g * evaluate(op.derivatives[i], x, y, k, out)
-        return evaluate(_divide, g, evaluate(divisor, x, y, k, out))
 
 
 def apply(op: Op, a, b=None, k: float = 0.0) -> Value:
@@ -303,9 +331,10 @@ def apply(op: Op, a, b=None, k: float = 0.0) -> Value:
         if type(b) is not Value:
             b = _operand(b, op)
         y = b.data
+    modes = current()
     if op.domain is not None:
         problem = op.domain(x, y, k)
-        if problem is not None and not (state.ieee_division and problem[0] is ZeroDivisionError):
+        if problem is not None and not (modes.ieee_division and problem[0] is ZeroDivisionError):
             error, message = problem
             raise error(f"{op.name}: {message}; got {_describe(op, (a,) if b is None else (a, b), k)}")
     out = _new(Value)
@@ -314,19 +343,20 @@ def apply(op: Op, a, b=None, k: float = 0.0) -> Value:
     except (OverflowError, ZeroDivisionError):
         out.data = evaluate(op.forward, x, y, k)
     out.grad = 0.0
-    out.label = ""
+    out._label = ""
     out.k = k
     out.id = next(_ids)
-    out.scope = state.scope
-    if state.grad_enabled:
-        out._op = op
+    out.scope = modes.scope
+    out._hooks = None
+    if modes.grad_enabled:
+        out._entry = op
         out._a = a
         out._b = b
     else:
-        out._op = out._a = out._b = None
-    if state.anomaly:
-        out.origin = state.where()
-        state.check_finite(out, "forward")
+        out._entry = out._a = out._b = None
+    if modes.anomaly:
+        out.origin = where()
+        check_finite(out, "forward")
     else:
         out.origin = None
     return out

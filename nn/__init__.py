@@ -8,6 +8,10 @@
 (5, 100)
 """
 
+import os as _os
+
+from autograd.modes import skip_frames_in as _skip_frames_in
+
 from . import losses, micrograd, optim
 from .data import (batches, make_and, make_blobs, make_circles, make_moons, make_or, make_spiral, make_xor,
                    train_test_split)
@@ -31,3 +35,6 @@ __all__ = [
     "save", "load", "to_torch", "ModelFileError",
     "manual_seed", "losses", "optim", "micrograd",
 ]
+
+# Anomaly mode names the user's line that made a Value, not a model's forward() in this package.
+_skip_frames_in(_os.path.dirname(__file__))

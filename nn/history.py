@@ -39,10 +39,10 @@ class History:
         self.lr.append(lr)
 
     def plot(self, path=None):
-        """Loss (and accuracy) curves as a matplotlib Figure, saved to `path` when given (needs viz)."""
-        from viz.plots import plot_loss
+        """Loss (and accuracy) curves as a matplotlib Figure, saved to `path` when given (needs the drawing layer)."""
+        from autograd.display import drawing_layer
 
-        return plot_loss(self, path)
+        return drawing_layer(required="History.plot").plot_loss(self, path)
 
     def __repr__(self):
         if not self.loss:

@@ -407,10 +407,10 @@ def test_a_changed_op_is_a_change_too():
     h = x ** 2
     h.label = "h"
     stepper = h.backward_steps()
-    pow_op, h._op = h._op, OPS["exp"]
+    pow_op, h._entry = h._entry, OPS["exp"]
     with pytest.raises(RuntimeError, match="h is now made by exp, was made by pow"):
         stepper.step()
-    h._op = pow_op
+    h._entry = pow_op
     assert stepper.run().done and x.grad == 4.0
 
 

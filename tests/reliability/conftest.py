@@ -19,6 +19,9 @@ CATEGORIES = {
     "test_entry_viz.py": "bad input: viz",
     "test_model_files.py": "model files",
     "test_scale.py": "scale",
+    "test_engine_contracts.py": "engine: exact accumulation, checked orders, hooks, labels",
+    "test_training_contracts.py": "training: no_grad, hooks, losses and labels on both backends",
+    "test_inputs_and_files.py": "inputs and files: complex, huge, traced models, save/load",
 }
 _OUTCOMES = {}  # category -> {passed, bugs, failed, skipped}
 _START = time.time()

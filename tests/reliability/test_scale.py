@@ -96,7 +96,7 @@ if stage == "backward":  # then viz, on the same graph
             report["message"] = str(error)
     report["refused"] = refused
     report["engine_runs"] = len(ran)
-    report["jupyter_repr_is_none"] = v._repr_svg_() is None
+    report["jupyter_repr_is_none"] = "image/svg+xml" not in v._repr_mimebundle_()
 report["stage_s"] = time.perf_counter() - start
 report["peak_mb"] = peak_mb()
 print(json.dumps(report))

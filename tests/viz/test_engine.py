@@ -213,7 +213,7 @@ def test_draw_and_value_methods_give_svg(monkeypatch, bundled):
     diagram = o.draw(rankdir="TB")
     assert isinstance(diagram, viz.Diagram) and "rankdir=TB" in diagram.source
     assert "o" in svg_texts(diagram._repr_svg_().encode())
-    assert svg_texts(o._repr_svg_().encode()) == svg_texts(viz.draw(o).svg().encode())
+    assert svg_texts(o._repr_mimebundle_()["image/svg+xml"].encode()) == svg_texts(viz.draw(o).svg().encode())
 
 
 def test_repr_svg_of_a_huge_graph_falls_back_to_text(monkeypatch, bundled):
@@ -226,7 +226,7 @@ def test_repr_svg_of_a_huge_graph_falls_back_to_text(monkeypatch, bundled):
 
 def test_repr_svg_without_engine_warns_and_falls_back(no_engine_env):
     with pytest.warns(RuntimeWarning, match="cannot draw this Value: no Graphviz engine found"):
-        assert Value(1.0)._repr_svg_() is None
+        assert Value(1.0)._repr_mimebundle_() == {"text/plain": "Value(1.0, grad=0.0)"}
 
 
 def test_importing_autograd_does_not_import_viz():
