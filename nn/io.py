@@ -100,7 +100,8 @@ def _payload(model: Module) -> tuple:
     """(the model's JSON payload, the oldest format version that holds it)."""
     kind = type(model).__name__
     if kind not in MODEL_TYPES or MODEL_TYPES[kind] is not type(model):
-        raise TypeError(f"can only save {', '.join(MODEL_TYPES)} models, got {kind}")
+        full = f"{type(model).__module__}.{type(model).__qualname__}"  # nn.micrograd's classes share nn's names
+        raise TypeError(f"can only save nn's own {', '.join(MODEL_TYPES)} models, got {full}")
     config = model.config()
     parameters, labels = {}, {}
     for p, key in zip_longest(model.parameters(), default_labels(kind, config)):
