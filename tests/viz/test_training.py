@@ -90,6 +90,12 @@ def test_the_grid_spans_the_data_widened_by_padding():
     assert np.isclose(gy.max(), rec.X[:, 1].max() + 0.5 * span[1])
 
 
+def test_one_hot_labels_color_the_points_by_class():
+    X = np.zeros((3, 2))
+    rec = viz.TrainingRecorder(X, np.eye(3)[[2, 0, 1]])
+    assert rec.y.tolist() == [2.0, 0.0, 1.0]
+
+
 def test_shown_frames_thins_evenly_keeping_the_first_and_last():
     frames = list(range(500))
     shown = shown_frames(frames, 50)
