@@ -183,8 +183,8 @@ def _check_y(y, n: int):
         y = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError("y must hold one numeric label per row of X, or be None") from None
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
+    if y.ndim == 2:  # one column of labels, or one-hot rows whose largest entry is the class
+        y = y[:, 0] if y.shape[1] == 1 else y.argmax(axis=1).astype(np.float64)
     if y.ndim != 1 or len(y) != n:
         raise ValueError(f"y must hold one label per row of X ({n}), got shape {y.shape}")
     if not np.isfinite(y).all():

@@ -154,7 +154,7 @@ def point_positions(recorder, size: float) -> np.ndarray:
 class LossCurve:
     """The loss curves' geometry in a `width` x `height` box: polylines, ticks, and where each epoch's marker goes."""
 
-    def __init__(self, losses, val_losses, width: float, height: float, margin=(52, 14, 18, 34)):
+    def __init__(self, losses, val_losses, width: float, height: float, margin=(62, 14, 18, 34)):
         left, right, top, bottom = margin
         self.width, self.height = width, height
         self.box = (left, top, width - right, height - bottom)

@@ -88,6 +88,12 @@ def test_the_grid_spans_the_data_widened_by_padding():
     assert np.isclose(gy.max(), rec.X[:, 1].max() + 0.5 * span[1])
 
 
+def test_one_hot_labels_color_the_points_by_class():
+    X = np.zeros((3, 2))
+    rec = viz.TrainingRecorder(X, np.eye(3)[[2, 0, 1]])
+    assert rec.y.tolist() == [2.0, 0.0, 1.0]
+
+
 def test_shown_frames_thins_evenly_keeping_the_first_and_last():
     frames = list(range(500))
     shown = shown_frames(frames, 50)
@@ -132,7 +138,7 @@ def test_misuse_says_what_to_do(tmp_path):
         rec.save_gif(tmp_path / "movie.gif", size=50)
     with pytest.raises(TypeError, match="title"):
         rec.save_html(tmp_path / "page.html", title=3)
-    with pytest.raises(FileNotFoundError, match="folder"):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
         rec.save_gif(tmp_path / "missing" / "movie.gif")
 
 
@@ -236,7 +242,9 @@ def test_play_runs_to_the_last_snapshot_and_space_toggles_it(tmp_path, page):
     page.goto(rec.save_html(tmp_path / "play.html", seconds_per_frame=0.02).resolve().as_uri())
     play = page.locator("#play")
     play.click()
-    page.wait_for_function(f"() => document.body.dataset.frame === '{len(rec.frames) - 1}'", timeout=20000)
+    # A function, not an expression string: the page's policy forbids the eval a string would need.
+    page.wait_for_function("(last) => document.body.dataset.frame === last", arg=str(len(rec.frames) - 1),
+                           timeout=20000)
     assert "Play" in play.text_content()
     page.locator("#epoch").focus()
     page.keyboard.press(" ")
