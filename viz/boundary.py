@@ -13,13 +13,16 @@ from numbers import Integral
 
 import numpy as np
 
-from autograd import Value, compile, no_grad
+from autograd import Value, compile, no_grad, warm
 
 from . import labels
 from .engine import check_number
 from .plots import _finish, finite_span, pyplot
 
 MAX_FLOAT = sys.float_info.max
+# Nodes times rows the Value path evaluates in about a second (XOR's 2-4-1 MLP on a 150x150 grid is 1.1M):
+# below this, a plot does not wait for the numba kernels to compile.
+VALUE_PATH_NODES = 1_500_000
 
 CLASS_COLORS = ("#1c7ed6", "#f76707", "#2f9e44", "#ae3ec9", "#e03131", "#0c8599", "#f59f00", "#495057")
 
@@ -37,15 +40,27 @@ def _row(out) -> list:
                         f"got {type(out).__name__}") from None
 
 
-def _traced_outputs(model, points):
-    """Outputs through the numba tape: the model's graph built once on placeholder inputs; None if it cannot be."""
+def _traced_outputs(model, points, wait=True):
+    """Outputs through the numba tape: the model's graph built once on placeholder inputs; None if it cannot be.
+
+    With wait=False, a batch whose kernels are still to be compiled (or are compiling in
+    the background) runs in slices through the small-batch kernels when those are ready,
+    or, for a graph small enough, gives None so that the Value path draws it at once.
+    """
     inputs = [Value(0.0, label=f"x{i}") for i in range(points.shape[1])]
     try:
         out = model(inputs)
         tape = compile(out if isinstance(out, Value) else list(out), inputs=inputs)
     except (TypeError, ValueError):
         return None
-    return tape.forward(points)
+    if wait or warm.ready(len(points)):
+        return tape.forward(points)
+    if warm.ready(warm.SMALL_BATCH):
+        step = warm.SMALL_BATCH
+        return np.vstack([tape.forward(points[i:i + step]) for i in range(0, len(points), step)])
+    if len(tape.order) * len(points) <= VALUE_PATH_NODES:
+        return None
+    return tape.forward(points)  # too big for the Value path: waits for the kernels, showing progress
 
 
 def model_outputs(model, points, fast=None) -> np.ndarray:
@@ -53,12 +68,15 @@ def model_outputs(model, points, fast=None) -> np.ndarray:
 
     `model` is called on one sample (a list of floats) and returns a Value, a
     number or a list of them. With numba installed (fast=None or True) and a model
-    that accepts Values, its graph is compiled once into a tape that runs every row.
+    that accepts Values, its graph is compiled once into a tape that runs every row;
+    with fast=None, a small graph is drawn on the Value path rather than waiting for
+    the numba kernels to compile.
     """
+    wait = fast is not None
     if fast is None:
         fast = importlib.util.find_spec("numba") is not None
     if fast:
-        outputs = _traced_outputs(model, points)
+        outputs = _traced_outputs(model, points, wait)
         if outputs is not None:
             return outputs
     with no_grad():
