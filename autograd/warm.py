@@ -1,15 +1,15 @@
-"""The tape's numba kernels compiled before they are needed: in a background process, or here with progress.
+"""The tape's numba kernels compiled before they are needed: in background processes, or here with progress.
 
 A cold kernel cache costs several seconds of compiling the first time a tape runs.
-`start()` compiles every kernel in a separate process (``python -m autograd.warm``),
-which fills numba's on-disk cache while the caller does other work; a process, not
-a thread, so the compiler does not take the caller's GIL. The first call of each
+`start()` compiles the kernels in two separate processes (``python -m autograd.warm``),
+which fill numba's on-disk cache while the caller does other work; processes, not
+threads, so the compiler does not take the caller's GIL. The first call of each
 kernel in any process goes through `guard`: it waits while a warm-up still holds that
 kernel's lock, then loads it from the cache, or compiles it here and says so on stderr.
 
-The kernels come in two pairs: the serial twins run batches of one block (up to
-128 samples, as in training on small data sets) and the parallel kernels larger ones
-(a decision boundary's grid). Each pair has a lock file in the cache directory, held
+There are two pairs of kernels: the serial twins run batches of one block (up to 128
+samples, as in training on small data sets) and the parallel kernels larger ones (a
+decision boundary's grid). Each kernel has a lock file in the cache directory, held
 (``flock``) by whoever compiles it; the system releases it when that process ends,
 so a killed warm-up leaves no stale lock, and numba writes each cache file to a
 temporary name and renames it, so two compilers never leave a torn file.
@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from numbers import Integral
 
 try:
     import fcntl
@@ -68,7 +69,7 @@ def _try_lock(fd) -> bool:
         return False
 
 
-def cached(module, kernel: str) -> bool:
+def _cached(module, kernel: str) -> bool:
     """Whether numba's on-disk cache holds an index for `kernel` of the kernel module."""
     directory = os.path.dirname(module.__file__)
     return kernels.cache_enabled() and kernels._is_cached(f"{module.__name__}.{kernel}-", directory)
@@ -76,6 +77,8 @@ def cached(module, kernel: str) -> bool:
 
 def variant_for(samples: int) -> str:
     """Which pair of kernels ("small" or "large") runs a batch of `samples` rows."""
+    if isinstance(samples, bool) or not isinstance(samples, Integral) or samples < 1:
+        raise ValueError(f"samples must be a whole number of rows >= 1, got {samples!r}")
     return "small" if samples <= SMALL_BATCH else "large"
 
 
@@ -93,7 +96,7 @@ def ready(samples: int) -> bool:
         finally:
             if fd is not None:
                 os.close(fd)
-        if not cached(module, kernel):
+        if not _cached(module, kernel):
             return False
     return True
 
@@ -113,7 +116,7 @@ def start() -> list:
         held = {}
         try:
             for kernel in names:
-                if variant_for(_SAMPLES[kernel]) in _ready or cached(module, kernel):
+                if variant_for(_SAMPLES[kernel]) in _ready or _cached(module, kernel):
                     continue
                 fd = _open_lock(kernel)
                 if fd is not None and _try_lock(fd):
@@ -122,6 +125,8 @@ def start() -> list:
                     os.close(fd)
             if held:
                 processes.append(_spawn(held))
+        except OSError:  # no process to be had: each kernel's first call compiles it instead
+            pass
         finally:
             for fd in held.values():
                 os.close(fd)  # the child holds the lock now (or, if it failed to start, nobody does)
@@ -153,14 +158,14 @@ def guard(module) -> None:
 
 def _first_call(module, variant: str, name: str):
     def first_call(*args):
-        prepare(module, variant)
+        _prepare(module, variant)
         return getattr(module, name)(*args)
 
     first_call.__name__ = first_call.__qualname__ = name
     return first_call
 
 
-def prepare(module, variant: str) -> None:
+def _prepare(module, variant: str) -> None:
     """Put the variant's real kernels in place: wait for a warm-up compiling them, then load them or compile them here."""
     with _thread_lock:
         if variant in _ready:
@@ -178,12 +183,12 @@ def prepare(module, variant: str) -> None:
                 print(f"gradwalk: the numba kernels are ready ({time.perf_counter() - began:.1f} s)", file=sys.stderr)
             for name in names:
                 setattr(module, name, _real[(module.__name__, name)])
-            missing = [name for name in names if not cached(module, name)]
+            missing = [name for name in names if not _cached(module, name)]
             for step, name in enumerate(missing, start=1):
                 note = "once per install" if kernels.cache_enabled() else "GRADWALK_NUMBA_CACHE=0: in every process"
                 print(f"gradwalk: compiling the numba kernels for {VARIANTS[variant][2]} ({note}): "
                       f"{step}/{len(missing)} {name}...", file=sys.stderr, flush=True)
-                compile_kernel(name)
+                _compile_kernel(name)
             if missing:
                 print(f"gradwalk: compiled in {time.perf_counter() - began:.1f} s", file=sys.stderr, flush=True)
             _ready.add(variant)
@@ -193,7 +198,7 @@ def prepare(module, variant: str) -> None:
                     os.close(fd)
 
 
-def compile_kernel(name: str) -> None:
+def _compile_kernel(name: str) -> None:
     """Compile (or load from the cache) one kernel by running a tiny tape through it.
 
     The tape is made and called as every tape is, so the kernel is compiled for the
@@ -225,21 +230,29 @@ def main(argv) -> int:
     if not argv:
         began = time.perf_counter()
         module = kernels.load()
-        if start():
+        processes = start()
+        if processes:
             print("gradwalk: compiling the numba kernels (once per install)...", file=sys.stderr, flush=True)
         for variant in VARIANTS:
-            prepare(module, variant)
+            _prepare(module, variant)
+        for process in processes:
+            process.wait()
         print(f"gradwalk: the numba kernels are ready ({time.perf_counter() - began:.1f} s)", file=sys.stderr)
         return 0
+    held = [argument.partition("=") for argument in argv]
+    if not all(name in _SAMPLES and fd.isdigit() for name, _, fd in held):
+        raise SystemExit("usage: python -m autograd.warm  (compiles the numba kernels now; arguments kernel=fd "
+                         "are for the processes it starts itself)")
     _compiling_here = True
-    held = [(name, int(fd)) for name, _, fd in (argument.partition("=") for argument in argv)]
+    held = [(name, int(fd)) for name, _, fd in held]
     for name, fd in held:
-        compile_kernel(name)
+        _compile_kernel(name)
         os.close(fd)  # an exception ends the process instead, which releases every lock it holds
     return 0
 
 
 if __name__ == "__main__":
-    from autograd.warm import main as _main  # the package's instance, whose flags kernels.load sees
+    import importlib
 
-    sys.exit(_main(sys.argv[1:]))
+    # The package's instance of this module (not __main__), whose flags kernels.load sees.
+    sys.exit(importlib.import_module(__spec__.name).main(sys.argv[1:]))
