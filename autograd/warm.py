@@ -231,9 +231,14 @@ def main(argv) -> int:
         began = time.perf_counter()
         module = kernels.load()
         processes = start()
-        if processes:
-            print("gradwalk: compiling the numba kernels (once per install)...", file=sys.stderr, flush=True)
-        for variant in VARIANTS:
+        names = [name for names, _, _ in VARIANTS.values() for name in names]
+        for step, name in enumerate(names if processes else [], start=1):
+            fd = _open_lock(name)  # free once the process compiling it has put it in the cache
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.close(fd)
+            print(f"gradwalk: compiling the numba kernels (once per install): {step}/{len(names)} {name} "
+                  f"({time.perf_counter() - began:.1f} s)", file=sys.stderr, flush=True)
+        for variant in VARIANTS:  # anything a failed process left is compiled here, with progress
             _prepare(module, variant)
         for process in processes:
             process.wait()
