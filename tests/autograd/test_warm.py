@@ -152,3 +152,23 @@ def test_small_boundaries_do_not_wait_for_the_compiler(monkeypatch):
 
     outputs = model_outputs(model, points)
     assert np.allclose(outputs[:, 0], np.tanh(0.5 * points[:, 0] - 0.25 * points[:, 1] + 0.1), atol=1e-12)
+
+
+def test_a_grid_runs_through_the_small_batch_kernels_while_the_parallel_ones_compile(monkeypatch):
+    from viz.boundary import model_outputs
+
+    x, w = Value(0.0), Value(2.0)
+    compile(w * x, inputs=[x]).forward([[1.0]])  # the small-batch kernels in place (compiled or loaded) first
+    blocks, run = [], kernels.run
+
+    def counted(kernel, n_blocks, *args):
+        blocks.append(n_blocks)
+        return run(kernel, n_blocks, *args)
+
+    monkeypatch.setattr(warm, "ready", lambda samples: samples <= warm.SMALL_BATCH)
+    monkeypatch.setattr(kernels, "run", counted)
+    monkeypatch.setattr("viz.boundary.VALUE_PATH_NODES", 0)  # even a small graph takes the tape here
+    points = np.random.default_rng(1).uniform(-2, 2, size=(1000, 2))
+    outputs = model_outputs(lambda p: (0.5 * p[0] - 0.25 * p[1] + 0.1).tanh(), points)
+    assert np.allclose(outputs[:, 0], np.tanh(0.5 * points[:, 0] - 0.25 * points[:, 1] + 0.1), atol=1e-12)
+    assert blocks == [1] * 8  # 1000 rows in slices of 128: the one-block kernels only
