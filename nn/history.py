@@ -1,6 +1,21 @@
 """History: what training measured, one entry per epoch."""
 
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+
+# History.plot draws with the plotting layer registered under this entry-point group (viz
+# registers viz.plots), so nn never imports viz and works without it.
+PLOTTING_GROUP = "gradwalk.plotting"
+
+
+def plotting_module():
+    """The registered plotting module (one with plot_loss), or ImportError saying what to install."""
+    for entry in entry_points(group=PLOTTING_GROUP):
+        module = entry.load()
+        if hasattr(module, "plot_loss"):
+            return module
+    raise ImportError(f"History.plot needs a plotting package registered under the entry-point group "
+                      f"{PLOTTING_GROUP!r}: install gradwalk with its viz package (pip install gradwalk)")
 
 
 @dataclass
@@ -39,10 +54,8 @@ class History:
         self.lr.append(lr)
 
     def plot(self, path=None):
-        """Loss (and accuracy) curves as a matplotlib Figure, saved to `path` when given (needs viz)."""
-        from viz.plots import plot_loss
-
-        return plot_loss(self, path)
+        """Loss (and accuracy) curves as a matplotlib Figure, saved to `path` when given (drawn by viz)."""
+        return plotting_module().plot_loss(self, path)
 
     def __repr__(self):
         if not self.loss:

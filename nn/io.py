@@ -36,6 +36,7 @@ import os
 import tempfile
 from itertools import islice
 
+from .activations import ACTIVATIONS
 from .module import MLP, Layer, Module, Neuron
 from .perceptron import Perceptron
 
@@ -236,8 +237,6 @@ def to_torch(model):
         import torch
     except ImportError:
         raise ImportError("to_torch needs PyTorch: pip install torch") from None
-    activations = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid,
-                   "leaky_relu": lambda: torch.nn.LeakyReLU(0.01)}
     modules = []
     for layer in layers:
         neurons = layer.neurons if isinstance(layer, Layer) else [layer]
@@ -246,6 +245,7 @@ def to_torch(model):
             linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in neurons], dtype=torch.float64))
             linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
         modules.append(linear)
-        if layer.activation != "linear":
-            modules.append(activations[layer.activation]())
+        activation = ACTIVATIONS[layer.activation].torch_module(torch.nn)
+        if activation is not None:
+            modules.append(activation)
     return torch.nn.Sequential(*modules)

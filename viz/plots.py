@@ -22,12 +22,16 @@ import numpy as np
 from autograd import OPS
 from autograd.ops import format_constant
 from autograd.value import evaluate
+from nn import activations as nn_activations
 
 from . import labels
 from .engine import write_atomic
 
-ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu")  # the ones nn layers use; any unary op can be plotted
-DEFAULT_CONSTANT = {"leaky_relu": 0.01, "pow": 2.0}  # k when the op has one: Value.leaky_relu's slope, x^2
+# The ops nn layers apply (from nn's activation table); any unary op can be plotted.
+ACTIVATIONS = tuple(a.op for a in nn_activations.ACTIVATIONS.values() if a.op is not None)
+# k when the op has one: the slope nn's leaky_relu layers use, and x^2 for pow
+DEFAULT_CONSTANT = {"pow": 2.0, **{a.op: a.constant for a in nn_activations.ACTIVATIONS.values()
+                                   if a.op is not None and OPS[a.op].has_constant}}
 COLORS = ("#1c7ed6", "#f76707")  # training, validation
 SAVE_DPI = 144
 
