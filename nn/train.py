@@ -135,9 +135,11 @@ def _make_optimizer(optimizer, lr, model):
 
 
 def _make_scheduler(scheduler, optimizer):
+    if scheduler is None:
+        return None
     made = scheduler(optimizer) if callable(scheduler) and not isinstance(scheduler, LRScheduler) else scheduler
-    if made is None or isinstance(made, LRScheduler):
-        if made is not None and made.optimizer is not optimizer:
+    if isinstance(made, LRScheduler):
+        if made.optimizer is not optimizer:
             raise ValueError("scheduler wraps another optimizer; pass that optimizer to fit as well")
         return made
     if made is not scheduler:
