@@ -51,8 +51,11 @@ class Activation:
 
     def torch_module(self, torch_nn):
         """The equivalent module of `torch_nn` (torch.nn), or None for linear."""
-        if self.torch is None:
+        if self.op is None:
             return None
+        if self.torch is None:
+            raise ValueError(f"activation {self.name!r} has no torch module (its table row gives torch=None), "
+                             f"so to_torch cannot convert a layer that uses it")
         module = getattr(torch_nn, self.torch)
         return module(self.constant) if self.op is not None and OPS[self.op].has_constant else module()
 

@@ -27,11 +27,9 @@ from nn import activations as nn_activations
 from . import labels
 from .engine import write_atomic
 
-# The ops nn layers apply (from nn's activation table); any unary op can be plotted.
+# The ops nn layers apply, as nn's activation table lists them; any unary op can be plotted.
 ACTIVATIONS = tuple(a.op for a in nn_activations.ACTIVATIONS.values() if a.op is not None)
-# k when the op has one: the slope nn's leaky_relu layers use, and x^2 for pow
-DEFAULT_CONSTANT = {"pow": 2.0, **{a.op: a.constant for a in nn_activations.ACTIVATIONS.values()
-                                   if a.op is not None and OPS[a.op].has_constant}}
+DEFAULT_CONSTANT = {"pow": 2.0}  # k for x^k; an activation's k (leaky_relu's slope) comes from nn's table
 COLORS = ("#1c7ed6", "#f76707")  # training, validation
 SAVE_DPI = 144
 
@@ -172,7 +170,8 @@ def _unary(name: str):
 def _constant(name: str, k) -> float:
     """The op's constant: `k`, or the op's usual one (leaky_relu's slope 0.01, pow's 2) when k is None."""
     if k is None:
-        return DEFAULT_CONSTANT.get(name, 0.0)
+        layer_constants = {a.op: a.constant for a in nn_activations.ACTIVATIONS.values() if a.op is not None}
+        return DEFAULT_CONSTANT.get(name, layer_constants.get(name, 0.0))
     if isinstance(k, bool) or not isinstance(k, Real):
         raise TypeError(f"k must be a number (the op's constant, e.g. the leaky_relu slope), got {k!r}")
     return float(k)
