@@ -112,7 +112,6 @@ class ValueBackend(Backend):
             return BatchResult(self.loss(predictions, y).data, _outputs(predictions, self.model.nout))
 
 
-
 def get_backend(name: str):
     """The backend class registered under `name`."""
     return BACKENDS[check_choice(name, BACKENDS, "backend")]

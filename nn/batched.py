@@ -8,7 +8,8 @@ model's Values, so the model stays one object.
 
 Each loss is an `nn.losses.Loss`, whose per-sample term is written without
 branches on the data; the tape compiles that same term, so both backends train
-the same function.
+the same function. Gradient hooks registered on parameters run on each batch's
+gradient and may replace it, as in `backward()`.
 """
 
 import numpy as np
