@@ -277,7 +277,6 @@ def _train(model, X, y, loss_fn, optimizer, engine_class, epochs, batch_size, l2
                     order.append(y_batch)
                 metrics = {"loss": total / len(X), "lr": lr_now,
                            "accuracy": _batch_accuracy(np.concatenate(outputs), np.concatenate(order), kind, activation)}
-                engine.sync()
                 if val is not None:
                     model.eval()
                     result = engine.evaluate(X_val, y_val)
@@ -288,7 +287,11 @@ def _train(model, X, y, loss_fn, optimizer, engine_class, epochs, batch_size, l2
                 if scheduler is not None:
                     scheduler.step()
                 bar.update(1)
-                bar.set_postfix({k: f"{v:.4g}" for k, v in metrics.items() if v is not None and k != "lr"}, refresh=False)
+                if not bar.disable:
+                    bar.set_postfix({k: f"{v:.4g}" for k, v in metrics.items() if v is not None and k != "lr"},
+                                    refresh=False)
+                if callbacks:
+                    engine.sync()  # the Values are brought up to date only when someone can look at them
                 if _stop_requested(callbacks, epoch, history, model) or interrupt.requested:
                     history.interrupted = interrupt.requested
                     break

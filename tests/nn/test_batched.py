@@ -95,3 +95,17 @@ def test_batches_of_the_wrong_shape_or_type_are_refused_by_name():
     with pytest.raises(TypeError, match="^y must be an array of numbers"):
         engine.evaluate(X, [["a", "b", "c"]] * 4)
     assert engine.evaluate(X, Y).loss == nn.mse([model(list(row)) for row in X], Y).data
+
+
+def test_callbacks_see_the_values_of_their_epoch_on_numba():
+    """The numba backend trains on arrays; the model's Values are current whenever a callback looks."""
+    seen = []
+    model = nn.MLP(2, [4, 1], seed=0)
+    start = [p.data for p in model.parameters()]
+    nn.fit(model, X_MOONS, Y_MOONS, loss="bce_with_logits", lr=0.05, epochs=3, progress=False, backend="numba",
+           callbacks=lambda epoch, history, model: seen.append([p.data for p in model.parameters()]))
+    assert seen[0] != start and seen[1] != seen[0]
+    assert seen[2] == [p.data for p in model.parameters()]
+    reference = nn.MLP(2, [4, 1], seed=0)
+    nn.fit(reference, X_MOONS, Y_MOONS, loss="bce_with_logits", lr=0.05, epochs=1, progress=False, backend="numba")
+    assert seen[0] == [p.data for p in reference.parameters()]
