@@ -12,12 +12,15 @@ the same function. Gradient hooks registered on parameters run on each batch's
 gradient and may replace it, as in `backward()`.
 """
 
+import weakref
+
 import numpy as np
 
 from autograd import Value, compile, name_scope, state
 
 from .backends import Backend, BatchResult
 from .losses import Loss
+from .module import MLP, Layer, Neuron
 from .validate import check_numbers
 
 
@@ -35,6 +38,46 @@ def _copy_columns(destination, source, name: str) -> None:
         return
     for c in range(source.shape[1]):
         destination[:, c] = source[:, c]
+
+
+# model -> (structure, tape): a second fit of the same model reuses its tape. Only for nn's own models,
+# whose graph is fixed by their type, config and parameters; a custom forward may depend on anything.
+_TAPES = weakref.WeakKeyDictionary()
+_PLANNED_TYPES = (MLP, Layer, Neuron)
+
+
+def _compile_sample_loss(model, loss: Loss, params: list):
+    """The tape of one sample's loss and outputs: placeholder inputs and targets -> model -> loss.term."""
+    with name_scope("input"):
+        inputs = [Value(0.0, label=f"x{i}") for i in range(model.nin)]
+        targets = [Value(0.0, label=f"target{k}") for k in range(loss.width(model.nout))]
+    out = model(inputs)
+    outputs = out if isinstance(out, list) else [out]
+    with name_scope(loss.name):
+        sample_loss = loss.term(outputs, targets)
+    return compile([sample_loss] + outputs, inputs=inputs + targets, params=params)
+
+
+def _planned_tape(model, loss: Loss, params: list):
+    """The model's tape for `loss`, compiled once per model structure (see _TAPES)."""
+    if type(model) not in _PLANNED_TYPES:
+        return _compile_sample_loss(model, loss, params)
+    structure = (loss, repr(model.config()), tuple(map(id, params)),
+                 tuple(n._apply for layer in _layers(model) for n in _neurons(layer)))
+    cached = _TAPES.get(model)
+    if cached is not None and cached[0] == structure:
+        return cached[1]
+    tape = _compile_sample_loss(model, loss, params)
+    _TAPES[model] = (structure, tape)  # the tape holds the parameters, so their ids stay theirs
+    return tape
+
+
+def _layers(model) -> list:
+    return model.layers if isinstance(model, MLP) else [model]
+
+
+def _neurons(layer) -> list:
+    return layer.neurons if isinstance(layer, Layer) else [layer]
 
 
 def _hooks(value: Value) -> tuple:
@@ -63,15 +106,8 @@ class NumbaBackend(Backend):
         loss.check_output_count(model.nout)
         self.loss, self.model, self.nout = loss, model, model.nout
         self.params = model.parameters()
-        with name_scope("input"):
-            inputs = [Value(0.0, label=f"x{i}") for i in range(model.nin)]
-            targets = [Value(0.0, label=f"target{k}") for k in range(loss.width(self.nout))]
-        out = model(inputs)
-        outputs = out if isinstance(out, list) else [out]
-        with name_scope(loss.name):
-            sample_loss = loss.term(outputs, targets)
         self.per_sample = loss.divisor(1, self.nout)  # mse averages over the outputs too
-        self.tape = compile([sample_loss] + outputs, inputs=inputs + targets, params=self.params)
+        self.tape = _planned_tape(model, loss, self.params)
         self.l2 = l2
         self.values = self.tape.param_values()
         self._seed = (0, None)
