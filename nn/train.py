@@ -268,7 +268,9 @@ def _train(model, X, y, loss_fn, optimizer, engine_class, epochs, batch_size, l2
             for epoch in range(epochs):
                 lr_now = optimizer.lr
                 total, outputs, order = 0.0, [], []
-                for X_batch, y_batch in batches(X, y, batch_size, shuffle and batch_size is not None, rng):
+                # one full batch is X itself: no copy, and no second check of data fit has checked
+                epoch_batches = ((X, y),) if batch_size is None else batches(X, y, batch_size, shuffle, rng)
+                for X_batch, y_batch in epoch_batches:
                     if interrupt.requested:
                         raise KeyboardInterrupt
                     result = engine.train_step(X_batch, y_batch, optimizer)
@@ -276,7 +278,7 @@ def _train(model, X, y, loss_fn, optimizer, engine_class, epochs, batch_size, l2
                     outputs.append(result.outputs)
                     order.append(y_batch)
                 metrics = {"loss": total / len(X), "lr": lr_now,
-                           "accuracy": _batch_accuracy(np.concatenate(outputs), np.concatenate(order), kind, activation)}
+                           "accuracy": _batch_accuracy(_joined(outputs), _joined(order), kind, activation)}
                 if val is not None:
                     model.eval()
                     result = engine.evaluate(X_val, y_val)
@@ -304,8 +306,12 @@ def _train(model, X, y, loss_fn, optimizer, engine_class, epochs, batch_size, l2
     return history
 
 
+def _joined(arrays: list) -> np.ndarray:
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
 def _batch_accuracy(outputs, y, kind, activation):
     if kind is None:
         return None
     labels = kind[1] if kind[0] == "binary" else (0, 1)
-    return float(np.mean(_classify(outputs, activation, labels) == y))
+    return np.count_nonzero(_classify(outputs, activation, labels) == y) / len(y)
