@@ -13,6 +13,8 @@ demo: $(VENV)/.installed-base
 	$(PY) demo.py $(ARGS)
 
 test: $(VENV)/.installed-test
+	@echo "The layering contracts in pyproject.toml (import-linter):"
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(ARGS)
 	@echo "The tape kernels once more as plain Python (NUMBA_DISABLE_JIT=1), so their code is covered:"
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -p no:cacheprovider tests/autograd/test_tape.py

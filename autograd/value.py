@@ -28,6 +28,7 @@ from .numbers import as_float as _as_float
 from .ops import OPS, Op
 
 _ids = itertools.count(1)
+_hook_changes = [0]  # bumped whenever a hook is added or removed, so callers can cache who has hooks
 _ADD = OPS["add"]
 _SUB = OPS["sub"]
 _MUL = OPS["mul"]
@@ -237,7 +238,13 @@ class Value:
         if not callable(hook):
             raise TypeError(f"hook must be a function of the gradient, got {type(hook).__name__}")
         self._hooks = (self._hooks or ()) + (hook,)
+        _hook_changes[0] += 1
         return _HookHandle(self, hook)
+
+    @property
+    def hooks(self) -> tuple:
+        """The gradient hooks registered on this node, in the order they run."""
+        return self._hooks or ()
 
     def detach(self):
         """A new leaf with the same number, cut off from this graph."""
@@ -269,6 +276,12 @@ class _HookHandle:
         hooks = list(node._hooks)
         hooks.remove(self._hook)
         node._hooks = tuple(hooks) or None
+        _hook_changes[0] += 1
+
+
+def hook_changes() -> int:
+    """How many times a hook was added or removed anywhere: unchanged means every node's hooks are as they were."""
+    return _hook_changes[0]
 
 
 def check_label(text) -> str:

@@ -10,7 +10,8 @@ A backend is a class built as ``Backend(model, loss, l2)`` with these methods:
   optimizer's update for one batch (what `fit` calls);
 * ``sync()``: make the model's Values current (a backend may train on arrays).
 
-`fit` looks backends up by name in BACKENDS.
+A backend registers itself under its `name` by subclassing `Backend`; `fit`
+looks it up by that name in BACKENDS.
 """
 
 import contextlib
@@ -55,7 +56,21 @@ def cyclic_gc_paused():
             gc.enable()
 
 
-class ValueBackend:
+BACKENDS = {}
+
+
+class Backend:
+    """Base of the training backends: a subclass with a `name` is registered in BACKENDS under it."""
+
+    name = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.name is not None:
+            BACKENDS[cls.name] = cls
+
+
+class ValueBackend(Backend):
     """Builds the batch's Value graph and back-propagates it: slow, but every node is inspectable."""
 
     name = "value"
@@ -95,11 +110,6 @@ class ValueBackend:
         with no_grad(), cyclic_gc_paused() if self.pause_gc else contextlib.nullcontext():
             predictions = [self.model(row) for row in X.tolist()]
             return BatchResult(self.loss(predictions, y).data, _outputs(predictions, self.model.nout))
-
-
-from .batched import NumbaBackend  # noqa: E402  (it builds on BatchResult above)
-
-BACKENDS = {"value": ValueBackend, "numba": NumbaBackend}
 
 
 def get_backend(name: str):

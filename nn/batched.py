@@ -6,74 +6,24 @@ the numba kernels. The parameters live in an array while training (the
 optimizer's `checked_update` works on arrays) and `sync()` writes them back into the
 model's Values, so the model stays one object.
 
-Losses are written here per sample and without branches on the data, because a
-tape runs the same graph for every sample: max(a, b) is (a + b + |a - b|) / 2 and
-log(e^a + e^b) = max(a, b) + log(1 + e^-|a - b|), which are also the numerically
-stable forms. They agree with nn.losses to rounding.
+Each loss is an `nn.losses.Loss`, whose per-sample term is written without
+branches on the data; the tape compiles that same term, so both backends train
+the same function. Gradient hooks registered on parameters run on each batch's
+gradient and may replace it, as in `backward()`.
 """
+
+import weakref
 
 import numpy as np
 
 from autograd import Value, compile, name_scope
+from autograd.value import hook_changes
 
-from . import losses
-from .backends import BatchResult
+from .backends import Backend, BatchResult
+from .losses import Loss
+from .module import MLP, Layer, Neuron
 from .traced import check_model_tape
 from .validate import check_numbers
-
-
-def _log_sum_exp2(a, b):
-    """log(e^a + e^b), stable and branch-free; its gradient is softmax's, also where a == b."""
-    gap = (a - b).abs()
-    return 0.5 * (a + b + gap) + ((-gap).exp() + 1.0).log()
-
-
-def _clamp(p, low, high):
-    """p limited to [low, high] without branching (max, then min)."""
-    p = 0.5 * (p + low + (p - low).abs())
-    return 0.5 * (p + high - (p - high).abs())
-
-
-def _hinge(outputs, targets):
-    return (1.0 - targets[0] * outputs[0]).relu()
-
-
-def _mse(outputs, targets):
-    total = (outputs[0] - targets[0]) ** 2
-    for p, t in zip(outputs[1:], targets[1:]):
-        total = total + (p - t) ** 2
-    return total
-
-
-def _bce_with_logits(outputs, targets):
-    z = outputs[0]
-    return _log_sum_exp2(z, Value(0.0)) - z * targets[0]
-
-
-def _binary_cross_entropy(outputs, targets):
-    p = _clamp(outputs[0], losses.EPSILON, 1.0 - losses.EPSILON)
-    y = targets[0]
-    return -(y * p.log() + (1.0 - y) * (1.0 - p).log())
-
-
-def _cross_entropy(outputs, one_hot):
-    total = outputs[0]
-    for z in outputs[1:]:
-        total = _log_sum_exp2(total, z)
-    picked = one_hot[0] * outputs[0]
-    for t, z in zip(one_hot[1:], outputs[1:]):
-        picked = picked + t * z
-    return total - picked
-
-
-# loss function -> (per-sample term, targets per sample given the model's outputs, how y becomes columns)
-SAMPLE_LOSSES = {
-    losses.hinge: (_hinge, lambda nout: 1, "column"),
-    losses.mse: (_mse, lambda nout: nout, "columns"),
-    losses.bce_with_logits: (_bce_with_logits, lambda nout: 1, "column"),
-    losses.binary_cross_entropy: (_binary_cross_entropy, lambda nout: 1, "column"),
-    losses.cross_entropy: (_cross_entropy, lambda nout: nout, "one_hot"),
-}
 
 
 def _copy_columns(destination, source, name: str) -> None:
@@ -92,35 +42,77 @@ def _copy_columns(destination, source, name: str) -> None:
         destination[:, c] = source[:, c]
 
 
-class NumbaBackend:
+# model -> (structure, tape): a second fit of the same model reuses its tape. Only for nn's own models,
+# whose graph is fixed by their type, config and parameters; a custom forward may depend on anything.
+_TAPES = weakref.WeakKeyDictionary()
+_PLANNED_TYPES = (MLP, Layer, Neuron)
+
+
+def _compile_sample_loss(model, loss: Loss, params: list):
+    """The tape of one sample's loss and outputs: placeholder inputs and targets -> model -> loss.term."""
+    with name_scope("input"):
+        inputs = [Value(0.0, label=f"x{i}") for i in range(model.nin)]
+        targets = [Value(0.0, label=f"target{k}") for k in range(loss.width(model.nout))]
+    out = model(inputs)
+    outputs = out if isinstance(out, list) else [out]
+    with name_scope(loss.name):
+        sample_loss = loss.term(outputs, targets)
+    tape = compile([sample_loss] + outputs, inputs=inputs + targets, params=params)
+    check_model_tape(tape, model, len(targets))  # refuses a model whose graph depends on its input
+    return tape
+
+
+def _planned_tape(model, loss: Loss, params: list):
+    """The model's tape for `loss`, compiled once per model structure (see _TAPES)."""
+    if type(model) not in _PLANNED_TYPES:
+        return _compile_sample_loss(model, loss, params)
+    structure = (loss, repr(model.config()), tuple(map(id, params)),
+                 tuple(n._apply for layer in _layers(model) for n in _neurons(layer)))
+    cached = _TAPES.get(model)
+    if cached is not None and cached[0] == structure:
+        return cached[1]
+    tape = _compile_sample_loss(model, loss, params)
+    _TAPES[model] = (structure, tape)  # the tape holds the parameters, so their ids stay theirs
+    return tape
+
+
+def _layers(model) -> list:
+    return model.layers if isinstance(model, MLP) else [model]
+
+
+def _neurons(layer) -> list:
+    return layer.neurons if isinstance(layer, Layer) else [layer]
+
+
+def _hook_number(replacement, name: str) -> float:
+    """A hook's replacement gradient as a float, or a TypeError naming the parameter."""
+    if isinstance(replacement, bool) or not isinstance(replacement, (int, float, np.integer, np.floating)):
+        raise TypeError(f"the gradient hook on parameter {name} returned {type(replacement).__name__} "
+                        f"{replacement!r:.40}; a hook returns a number (the new gradient) or None")
+    return float(replacement)
+
+
+class NumbaBackend(Backend):
     """Compiles model + loss once; each batch is one forward and one backward kernel call."""
 
     name = "numba"
 
     def __init__(self, model, loss, l2: float = 0.0):
-        if loss not in SAMPLE_LOSSES:
-            names = ", ".join(f.__name__ for f in SAMPLE_LOSSES)
-            raise ValueError(f"backend='numba' trains with the losses in nn.losses ({names}); "
-                             f"a custom loss function runs with backend='value'")
-        term, n_targets, self.encoding = SAMPLE_LOSSES[loss]
-        self.model, self.nout = model, model.nout
+        if not isinstance(loss, Loss):
+            raise ValueError(f"backend='numba' compiles an nn.losses.Loss (such as 'mse' or 'cross_entropy'), but "
+                             f"loss {getattr(loss, '__name__', loss)!r} is a plain function: define it as a Loss "
+                             f"(see docs/extending.md), or train with backend='value'")
+        loss.check_output_count(model.nout)
+        self.loss, self.model, self.nout = loss, model, model.nout
         self.params = model.parameters()
-        with name_scope("input"):
-            inputs = [Value(0.0, label=f"x{i}") for i in range(model.nin)]
-            targets = [Value(0.0, label=f"target{k}") for k in range(n_targets(self.nout))]
-        out = model(inputs)
-        outputs = out if isinstance(out, list) else [out]
-        with name_scope(loss.__name__):
-            sample_loss = term(outputs, targets)
-        # The loss is a mean over every target (mse averages over outputs too).
-        self.per_sample = n_targets(self.nout) if loss is losses.mse else 1
-        self.tape = compile([sample_loss] + outputs, inputs=inputs + targets, params=self.params)
-        check_model_tape(self.tape, model, len(targets))  # refuses a model whose graph depends on its input
+        self.per_sample = loss.divisor(1, self.nout)  # mse averages over the outputs too
+        self.tape = _planned_tape(model, loss, self.params)
         self.l2 = l2
         self.values = self.tape.param_values()
         self._seed = (0, None)
         self._columns_buffer = np.empty((0, len(self.tape.inputs)))
         self._checked = None  # (optimizer, its params list, that list's length) last found to match
+        self._hooks_seen, self._hooked = None, []
 
     def _columns(self, X, y):
         """The tape's input matrix for a batch: the features, then the targets as the loss reads them.
@@ -134,15 +126,13 @@ class NumbaBackend:
             self._columns_buffer = np.empty((n, len(self.tape.inputs)))
         columns, targets = self._columns_buffer, self._columns_buffer[:, nin:]
         _copy_columns(columns[:, :nin], X, "X")
-        if self.encoding == "one_hot":
-            targets[:] = 0.0
-            targets[np.arange(n), y.astype(np.int64)] = 1.0
-        else:
-            _copy_columns(targets, y.reshape(n, -1) if y.ndim == 1 else y, "y")
+        _copy_columns(targets, self.loss.columns(y, self.nout) if y.ndim == 1 else y, "y")
         return columns
 
     def _forward(self, X, y) -> BatchResult:
         out = self.tape.forward(self._columns(X, y), params=self.values)
+        if self.loss.check_outputs is not None:  # the same refusal as the loss on Values
+            self.loss.check_outputs(out[:, 1:], self.loss.argument)
         loss = float(out[:, 0].sum() / (len(out) * self.per_sample))
         return BatchResult(loss, out[:, 1:])
 
@@ -154,9 +144,30 @@ class NumbaBackend:
             self._seed = (n, np.full(n, 1.0 / (n * self.per_sample)))
         grads = self.tape.backward(seed=self._seed[1])
         if self.l2:
-            # d(l2 * sum p^2)/dp: the Value path adds l2 * p once per operand of p * p, i.e. exactly 2 * l2 * p.
-            grads += (2.0 * self.l2) * self.values
+            # d(l2 * sum p^2)/dp as the Value path computes it: l2 * p once per operand of p * p. (2 * l2) * p
+            # would overflow for l2 near the largest float, where l2 * p + l2 * p is finite.
+            scaled = self.l2 * self.values
+            grads += scaled
+            grads += scaled
+        if self._hooked_params():
+            self._run_hooks(grads)
         return result, grads
+
+    def _hooked_params(self) -> list:
+        """(index, parameter) of the parameters with gradient hooks, looked up again only after a hook changed."""
+        changes = hook_changes()
+        if self._hooks_seen != changes:
+            self._hooks_seen = changes
+            self._hooked = [(i, p) for i, p in enumerate(self.params) if p.hooks]
+        return self._hooked
+
+    def _run_hooks(self, grads) -> None:
+        """Gradient hooks on parameters see the batch's gradient and may replace it, as in backward()."""
+        for i, p in self._hooked:
+            for hook in p.hooks:
+                replacement = hook(float(grads[i]))
+                if replacement is not None:
+                    grads[i] = _hook_number(replacement, p.label or f"parameters()[{i}]")
 
     def train_step(self, X, y, optimizer) -> BatchResult:
         """Loss and gradients of one batch, then the optimizer's update, all on arrays."""

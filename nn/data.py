@@ -19,8 +19,15 @@ import numpy as np
 from .validate import MAX_SAMPLES, check_count, check_pair, check_range, check_samples, check_seed
 
 
+INT64 = np.iinfo(np.int64)
+
+
 def _check_labels_pair(labels) -> tuple:
     negative, positive = check_pair(labels, "labels", (int, np.integer), "integers")
+    for label in (negative, positive):
+        if not INT64.min <= label <= INT64.max:
+            raise ValueError(f"labels must be integers that fit in int64 (the dtype of y), such as (0, 1) or "
+                             f"(-1, 1); got {labels!r}")
     return int(negative), int(positive)
 
 
@@ -129,6 +136,8 @@ def make_or(n: int = 4, noise: float = 0.0, seed=0, labels=(0, 1)):
 def _check_pair(X, y):
     X = check_samples(X)
     y = np.asarray(y)
+    if y.ndim == 0:
+        raise ValueError(f"y must hold one label per sample (an array of {len(X)}), got the single value {y.item()!r}")
     if len(y) != len(X):
         raise ValueError(f"y has {len(y)} labels but X has {len(X)} samples; give one label per sample")
     return X, y

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from autograd.display import drawing_layer
+
 
 @dataclass
 class History:
@@ -39,9 +41,7 @@ class History:
         self.lr.append(lr)
 
     def plot(self, path=None):
-        """Loss (and accuracy) curves as a matplotlib Figure, saved to `path` when given (needs the drawing layer)."""
-        from autograd.display import drawing_layer
-
+        """Loss (and accuracy) curves as a matplotlib Figure, saved to `path` when given (drawn by the drawing layer)."""
         return drawing_layer(required="History.plot").plot_loss(self, path)
 
     def __repr__(self):

@@ -42,6 +42,7 @@ import os
 from itertools import islice, zip_longest
 from numbers import Real
 
+from .activations import ACTIVATIONS
 from .files import check_path, write_atomic
 from .module import MLP, Layer, Module, Neuron
 from .perceptron import Perceptron
@@ -292,8 +293,6 @@ def to_torch(model):
         import torch
     except ImportError:
         raise ImportError("to_torch needs PyTorch: pip install torch") from None
-    activations = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid,
-                   "leaky_relu": lambda: torch.nn.LeakyReLU(0.01)}
     modules = []
     for layer in layers:
         neurons = layer.neurons if isinstance(layer, Layer) else [layer]
@@ -302,6 +301,7 @@ def to_torch(model):
             linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in neurons], dtype=torch.float64))
             linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
         modules.append(linear)
-        if layer.activation != "linear":
-            modules.append(activations[layer.activation]())
+        activation = ACTIVATIONS[layer.activation].torch_module(torch.nn)
+        if activation is not None:
+            modules.append(activation)
     return torch.nn.Sequential(*modules)

@@ -36,23 +36,11 @@ import numpy as np
 
 from autograd import Value, name_scope
 
+from .activations import ACTIVATIONS, check_activation
 from .validate import (MAX_LAYERS, MAX_PARAMETERS, check_choice, check_count, check_counts, check_parameter_count,
                        check_seed)
 
-ACTIVATIONS = {
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "sigmoid": Value.sigmoid,
-    "leaky_relu": Value.leaky_relu,  # slope 0.01, as torch.nn.LeakyReLU
-    "linear": None,
-}
-
 INITS = ("xavier", "he", "uniform")
-
-
-def check_activation(activation: str, argument: str = "activation") -> str:
-    """Return `activation` if it names an entry of ACTIVATIONS, else raise naming the choices."""
-    return check_choice(activation, ACTIVATIONS, argument)
 
 
 def weight_bound(init: str, nin: int, nout: int) -> float:
@@ -175,12 +163,6 @@ class Module:
         """The constructor arguments that rebuild this architecture (used by save/load)."""
         raise NotImplementedError(f"{type(self).__name__} must define config()")
 
-    def save(self, path) -> None:
-        """Write architecture and weights to a JSON file (see nn.io)."""
-        from .io import save
-
-        save(self, path)
-
     def describe(self) -> str:
         """This module's own line in the tree repr."""
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
@@ -220,7 +202,7 @@ class Neuron(Module):
 
     def _build(self, nin: int, activation: str, init: str, row: np.ndarray, name: str) -> None:
         self.nin, self.activation, self.init = nin, activation, init
-        self._apply = ACTIVATIONS[activation]
+        self._apply = ACTIVATIONS[activation].function()
         prefix = f"{name}." if name else ""
         self.w = [Value(wi, label=f"{prefix}w{k}") for k, wi in enumerate(row.tolist())]
         self.b = Value(0.0, label=f"{prefix}b")

@@ -80,8 +80,29 @@ def _check_params(params) -> list:
     return params
 
 
+OPTIMIZERS = {}
+
+
 class Optimizer:
-    """Base: holds a flat list of parameters and a learning rate `lr` that schedules may change."""
+    """Base: holds a flat list of parameters and a learning rate `lr` that schedules may change.
+
+    A subclass declared with a name, ``class SGD(Optimizer, name="sgd")``, is
+    registered in OPTIMIZERS under it, so ``fit(optimizer="sgd")`` finds it; its
+    `default_lr` is the learning rate fit uses when none is given.
+    """
+
+    default_lr = None
+
+    def __init_subclass__(cls, name: str = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if name is not None:
+            if not isinstance(name, str) or not name:
+                raise TypeError(f"name must be a non-empty str such as 'sgd', got {name!r}")
+            if name in OPTIMIZERS and OPTIMIZERS[name].__qualname__ != cls.__qualname__:
+                raise ValueError(f"an optimizer named {name!r} exists already ({OPTIMIZERS[name].__qualname__}); "
+                                 f"choose another name")
+            check_positive(cls.default_lr, f"{cls.__name__}.default_lr")
+            OPTIMIZERS[name] = cls
 
     def __init__(self, params, lr: float):
         self.params = _check_params(params)
@@ -127,8 +148,10 @@ class Optimizer:
         raise NotImplementedError
 
 
-class SGD(Optimizer):
+class SGD(Optimizer, name="sgd"):
     """Stochastic gradient descent with optional momentum and L2 weight decay (torch.optim.SGD)."""
+
+    default_lr = 0.1
 
     def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
         super().__init__(params, lr)
@@ -147,8 +170,10 @@ class SGD(Optimizer):
         return f"SGD(lr={self.lr!r}, momentum={self.momentum!r}, weight_decay={self.weight_decay!r})"
 
 
-class Adam(Optimizer):
+class Adam(Optimizer, name="adam"):
     """Adam: per-parameter step sizes from running moments of the gradient (torch.optim.Adam)."""
+
+    default_lr = 0.01  # for fit's small models; the constructor's default is torch's 0.001
 
     def __init__(self, params, lr: float = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
@@ -172,9 +197,6 @@ class Adam(Optimizer):
 
     def __repr__(self):
         return f"Adam(lr={self.lr!r}, betas={self.betas!r}, eps={self.eps!r}, weight_decay={self.weight_decay!r})"
-
-
-OPTIMIZERS = {"sgd": SGD, "adam": Adam}
 
 
 class LRScheduler:

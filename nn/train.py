@@ -16,25 +16,21 @@ import signal
 import threading
 
 import numpy as np
-from .progress import tqdm
 
-from autograd import no_grad
+from autograd import enable_grad, no_grad
 
+from . import batched  # noqa: F401  (registers backend="numba")
+from .activations import output_activation
 from .backends import cyclic_gc_paused, get_backend
 from .data import batches
 from .history import History
-from .losses import LOSSES, get_loss
+from .losses import Loss, get_loss
 from .module import Module
 from .optim import OPTIMIZERS, LRScheduler, Optimizer
 from .perceptron import Perceptron
+from .progress import tqdm
 from .validate import (check_choice, check_count, check_labels, check_numbers, check_pair, check_range, check_samples,
                        check_seed)
-
-DEFAULT_LR = {"sgd": 0.1, "adam": 0.01}
-
-
-def _output_activation(model) -> str:
-    return getattr(model, "output_activation", None) or getattr(model, "activation", "linear")
 
 
 def model_outputs(model, X) -> np.ndarray:
@@ -63,17 +59,16 @@ def label_kind(y, nout: int):
     return None
 
 
-def _classify(outputs: np.ndarray, activation: str, labels=(0, 1)) -> np.ndarray:
+def _classify(outputs: np.ndarray, activation, labels=(0, 1)) -> np.ndarray:
     if outputs.shape[1] > 1:
         return outputs.argmax(axis=1)
-    threshold = 0.5 if activation == "sigmoid" else 0.0
-    return np.where(outputs[:, 0] > threshold, labels[1], labels[0])
+    return np.where(outputs[:, 0] > activation.threshold, labels[1], labels[0])
 
 
 def predict(model, X, labels=(0, 1)) -> np.ndarray:
     """Class labels for every row of X: `labels` (negative, positive) for one output, argmax for several."""
     labels = check_pair(labels, "labels")
-    return _classify(model_outputs(model, X), _output_activation(model), labels)
+    return _classify(model_outputs(model, X), output_activation(model), labels)
 
 
 def predict_proba(model, X) -> np.ndarray:
@@ -85,16 +80,10 @@ def predict_proba(model, X) -> np.ndarray:
     if isinstance(model, Perceptron):
         raise TypeError("a Perceptron has a step output and no probabilities; use predict(model, X)")
     outputs = model_outputs(model, X)
-    activation = _output_activation(model)
     if outputs.shape[1] > 1:
         shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
         return shifted / shifted.sum(axis=1, keepdims=True)
-    out = outputs[:, 0]
-    if activation == "sigmoid":
-        return out
-    if activation == "tanh":
-        return (out + 1.0) / 2.0
-    return 0.5 * (1.0 + np.tanh(0.5 * out))  # sigmoid without overflow
+    return output_activation(model).probabilities(outputs[:, 0])
 
 
 def accuracy(model, X, y) -> float:
@@ -105,7 +94,7 @@ def accuracy(model, X, y) -> float:
     if kind is None:
         raise ValueError("y must hold class labels: 0/1 or -1/+1 for one output, 0..K-1 for K outputs")
     labels = kind[1] if kind[0] == "binary" else (0, 1)
-    return float(np.mean(_classify(outputs, _output_activation(model), labels) == y))
+    return float(np.mean(_classify(outputs, output_activation(model), labels) == y))
 
 
 class _Interrupt:
@@ -140,22 +129,50 @@ def _make_optimizer(optimizer, lr, model):
         if {id(p) for p in optimizer.params} != {id(p) for p in params}:
             raise ValueError("optimizer was built over other parameters; build it with model.parameters()")
         return optimizer
-    check_choice(optimizer, OPTIMIZERS, "optimizer", "an nn.optim optimizer")
-    return OPTIMIZERS[optimizer](params, DEFAULT_LR[optimizer] if lr is None else lr)
+    chosen = OPTIMIZERS[check_choice(optimizer, OPTIMIZERS, "optimizer", "an nn.optim optimizer")]
+    return chosen(params, chosen.default_lr if lr is None else lr)
 
 
 def _make_scheduler(scheduler, optimizer):
-    if scheduler is None or isinstance(scheduler, LRScheduler):
-        if scheduler is not None and scheduler.optimizer is not optimizer:
+    if scheduler is None:
+        return None
+    made = scheduler(optimizer) if callable(scheduler) and not isinstance(scheduler, LRScheduler) else scheduler
+    if isinstance(made, LRScheduler):
+        if made.optimizer is not optimizer:
             raise ValueError("scheduler wraps another optimizer; pass that optimizer to fit as well")
-        return scheduler
-    if callable(scheduler):
-        return scheduler(optimizer)
+        return made
+    if made is not scheduler:
+        raise TypeError(f"scheduler is a function that returned {type(made).__name__} {made!r}; it must return an "
+                        f"LRScheduler built on the optimizer it is given, e.g. lambda opt: nn.StepLR(opt, 10)")
     raise TypeError(f"scheduler must be an LRScheduler or a function optimizer -> LRScheduler, got {scheduler!r}")
 
 
+def _check_callbacks(callbacks) -> list:
+    """callbacks as a list of functions; refuse anything else up front, naming the argument."""
+    if callable(callbacks):
+        return [callbacks]
+    if callbacks is None or isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
+        raise TypeError(f"callbacks must be a function callback(epoch, history, model) or a list of them "
+                        f"(() for none), got {callbacks!r}")
+    callbacks = list(callbacks)
+    for i, callback in enumerate(callbacks):
+        if not callable(callback):
+            raise TypeError(f"callbacks[{i}] must be a function callback(epoch, history, model), got {callback!r}")
+    return callbacks
+
+
+def _stop_requested(callbacks, epoch, history, model) -> bool:
+    """Run every callback; True when one asks to stop. Each must return True to stop, or None/False to go on."""
+    answers = [callback(epoch, history, model) for callback in callbacks]
+    for i, answer in enumerate(answers):
+        if answer is not None and not isinstance(answer, (bool, np.bool_)):
+            raise TypeError(f"callbacks[{i}] returned {type(answer).__name__} {answer!r:.60}; a callback returns "
+                            f"True to stop training, or None/False to go on")
+    return any(answers)
+
+
 def _check_targets(loss_fn, y, n, nout, argument, samples_argument):
-    """y as an array of n rows of numbers; a built-in loss also runs once on neutral predictions to vet it."""
+    """y as an array of n rows of numbers; a Loss also checks, on the array, that y suits it and the model."""
     check_numbers(y, argument)
     y = np.asarray(y)
     if y.ndim == 0:
@@ -163,15 +180,12 @@ def _check_targets(loss_fn, y, n, nout, argument, samples_argument):
     if len(y) != n:
         raise ValueError(f"{argument} has {len(y)} labels but {samples_argument} has {n} samples; "
                          f"give one label per sample")
-    if loss_fn not in LOSSES.values():
-        return y
-    dummy = [0.5] * n if nout == 1 else [[0.0] * nout] * n
-    try:
-        with no_grad():
-            loss_fn(dummy, y)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"{argument} does not suit loss {loss_fn.__name__} with a {nout}-output model: "
-                         f"{error}") from None
+    if isinstance(loss_fn, Loss):
+        try:
+            loss_fn.check(y, n, nout, argument)
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"{argument} does not suit loss {loss_fn.name} with a {nout}-output model: "
+                             f"{error}") from None
     return y
 
 
@@ -180,8 +194,9 @@ def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_s
         backend: str = "value") -> History:
     """Train `model` on rows X with labels y; returns a History with one entry per epoch.
 
-    loss: a name in nn.losses.LOSSES or a function (predictions, targets) -> Value.
-    optimizer: "adam" or "sgd" (lr defaults to DEFAULT_LR) or an nn.optim optimizer.
+    loss: a name in nn.losses.LOSSES, an nn.losses.Loss, or a function (predictions, targets) -> Value.
+    optimizer: a name in nn.optim.OPTIMIZERS ("adam", "sgd"; lr defaults to the class's
+    default_lr) or an nn.optim optimizer.
     batch_size: None for full-batch gradient descent; else mini-batches, reshuffled
     every epoch from `seed` when `shuffle`. l2 adds l2 * sum(p^2) to the loss.
     val: (X_val, y_val) to measure every epoch. scheduler: an LRScheduler or a
@@ -190,7 +205,8 @@ def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_s
     training. Ctrl-C (or KeyboardInterrupt from a callback) stops between steps and
     keeps the history, with history.interrupted = True. backend: "value" builds and
     back-propagates a Value graph per batch; "numba" compiles the model and loss once
-    and runs every batch through the numba kernels (the losses in nn.losses only).
+    and runs every batch through the numba kernels (losses defined as nn.losses.Loss).
+    Training records its graphs also inside no_grad().
     """
     if isinstance(model, Perceptron):
         raise TypeError("a Perceptron trains with its own rule: call perceptron.fit(X, y, epochs)")
@@ -205,12 +221,10 @@ def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_s
         check_count(batch_size, "batch_size")
     l2 = check_range(l2, "l2", 0.0, np.inf)
     rng = check_seed(seed)
-    if not isinstance(progress, bool):
-        raise TypeError(f"progress must be True or False, got {progress!r}")
-    callbacks = [callbacks] if callable(callbacks) else list(callbacks)
-    for callback in callbacks:
-        if not callable(callback):
-            raise TypeError(f"callbacks must be functions callback(epoch, history, model), got {callback!r}")
+    for flag, name in ((progress, "progress"), (shuffle, "shuffle")):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
+    callbacks = _check_callbacks(callbacks)
     if val is not None:
         try:
             X_val, y_val = val
@@ -218,12 +232,22 @@ def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_s
             raise TypeError("val must be a pair (X_val, y_val)") from None
         X_val = check_samples(X_val, model.nin, "val[0]")
         y_val = _check_targets(loss_fn, y_val, len(X_val), model.nout, "val[1]", "val[0]")
+        val = (X_val, y_val)
     optimizer = _make_optimizer(optimizer, lr, model)
     scheduler = _make_scheduler(scheduler, optimizer)
 
+    with enable_grad():  # fit records its own graphs even inside the caller's no_grad(), in this thread only
+        return _train(model, X, y, loss_fn, optimizer, engine_class, epochs, batch_size, l2, val, scheduler,
+                      progress, callbacks, shuffle, rng)
+
+
+def _train(model, X, y, loss_fn, optimizer, engine_class, epochs, batch_size, l2, val, scheduler, progress,
+           callbacks, shuffle, rng) -> History:
+    """fit's loop, on arguments fit has checked."""
+    X_val, y_val = val if val is not None else (None, None)
     engine = engine_class(model, loss_fn, l2)
     kind = label_kind(y, model.nout)
-    activation = _output_activation(model)
+    activation = output_activation(model)
     history = History()
     was_training = model.training
     model.train()
@@ -233,7 +257,9 @@ def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_s
             for epoch in range(epochs):
                 lr_now = optimizer.lr
                 total, outputs, order = 0.0, [], []
-                for X_batch, y_batch in batches(X, y, batch_size, shuffle and batch_size is not None, rng):
+                # one full batch is X itself: no copy, and no second check of data fit has checked
+                epoch_batches = ((X, y),) if batch_size is None else batches(X, y, batch_size, shuffle, rng)
+                for X_batch, y_batch in epoch_batches:
                     if interrupt.requested:
                         raise KeyboardInterrupt
                     result = engine.train_step(X_batch, y_batch, optimizer)
@@ -241,8 +267,7 @@ def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_s
                     outputs.append(result.outputs)
                     order.append(y_batch)
                 metrics = {"loss": total / len(X), "lr": lr_now,
-                           "accuracy": _batch_accuracy(np.concatenate(outputs), np.concatenate(order), kind, activation)}
-                engine.sync()
+                           "accuracy": _batch_accuracy(_joined(outputs), _joined(order), kind, activation)}
                 if val is not None:
                     model.eval()
                     result = engine.evaluate(X_val, y_val)
@@ -253,8 +278,12 @@ def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_s
                 if scheduler is not None:
                     scheduler.step()
                 bar.update(1)
-                bar.set_postfix({k: f"{v:.4g}" for k, v in metrics.items() if v is not None and k != "lr"}, refresh=False)
-                if any([callback(epoch, history, model) for callback in callbacks]) or interrupt.requested:
+                if not bar.disable:
+                    bar.set_postfix({k: f"{v:.4g}" for k, v in metrics.items() if v is not None and k != "lr"},
+                                    refresh=False)
+                if callbacks:
+                    engine.sync()  # the Values are brought up to date only when someone can look at them
+                if _stop_requested(callbacks, epoch, history, model) or interrupt.requested:
                     history.interrupted = interrupt.requested
                     break
     except KeyboardInterrupt:
@@ -266,8 +295,12 @@ def fit(model, X, y, loss, optimizer="adam", lr=None, epochs: int = 100, batch_s
     return history
 
 
+def _joined(arrays: list) -> np.ndarray:
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
 def _batch_accuracy(outputs, y, kind, activation):
     if kind is None:
         return None
     labels = kind[1] if kind[0] == "binary" else (0, 1)
-    return float(np.mean(_classify(outputs, activation, labels) == y))
+    return np.count_nonzero(_classify(outputs, activation, labels) == y) / len(y)

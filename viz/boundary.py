@@ -14,6 +14,7 @@ from numbers import Integral
 import numpy as np
 
 from autograd import Value, compile, no_grad, warm
+from nn.activations import output_activation
 from nn.traced import first_mismatch
 
 from . import labels
@@ -174,8 +175,7 @@ def _classify(model, points, classes, threshold, fast):
         raise ValueError(f"y has {len(classes)} classes but the model has one output, which separates two; "
                          f"give the model one output per class")
     if threshold is None:
-        activation = getattr(model, "output_activation", None) or getattr(model, "activation", None)
-        threshold = 0.5 if activation == "sigmoid" else 0.0
+        threshold = output_activation(model).threshold
     negative, positive = (classes[0], classes[-1]) if len(classes) == 2 else (0, 1)
     return np.where(outputs[:, 0] > threshold, positive, negative), outputs, threshold
 

@@ -22,12 +22,14 @@ import numpy as np
 from autograd import OPS
 from autograd.ops import format_constant
 from autograd.value import evaluate
+from nn import activations as nn_activations
 
 from . import labels
 from .engine import write_atomic
 
-ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu")  # the ones nn layers use; any unary op can be plotted
-DEFAULT_CONSTANT = {"leaky_relu": 0.01, "pow": 2.0}  # k when the op has one: Value.leaky_relu's slope, x^2
+# The ops nn layers apply, as nn's activation table lists them; any unary op can be plotted.
+ACTIVATIONS = tuple(a.op for a in nn_activations.ACTIVATIONS.values() if a.op is not None)
+DEFAULT_CONSTANT = {"pow": 2.0}  # k for x^k; an activation's k (leaky_relu's slope) comes from nn's table
 COLORS = ("#1c7ed6", "#f76707")  # training, validation
 SAVE_DPI = 144
 
@@ -168,7 +170,8 @@ def _unary(name: str):
 def _constant(name: str, k) -> float:
     """The op's constant: `k`, or the op's usual one (leaky_relu's slope 0.01, pow's 2) when k is None."""
     if k is None:
-        return DEFAULT_CONSTANT.get(name, 0.0)
+        layer_constants = {a.op: a.constant for a in nn_activations.ACTIVATIONS.values() if a.op is not None}
+        return DEFAULT_CONSTANT.get(name, layer_constants.get(name, 0.0))
     if isinstance(k, bool) or not isinstance(k, Real):
         raise TypeError(f"k must be a number (the op's constant, e.g. the leaky_relu slope), got {k!r}")
     return float(k)

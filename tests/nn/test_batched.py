@@ -95,3 +95,46 @@ def test_batches_of_the_wrong_shape_or_type_are_refused_by_name():
     with pytest.raises(TypeError, match="^y must be an array of numbers"):
         engine.evaluate(X, [["a", "b", "c"]] * 4)
     assert engine.evaluate(X, Y).loss == nn.mse([model(list(row)) for row in X], Y).data
+
+
+def test_callbacks_see_the_values_of_their_epoch_on_numba():
+    """The numba backend trains on arrays; the model's Values are current whenever a callback looks."""
+    seen = []
+    model = nn.MLP(2, [4, 1], seed=0)
+    start = [p.data for p in model.parameters()]
+    nn.fit(model, X_MOONS, Y_MOONS, loss="bce_with_logits", lr=0.05, epochs=3, progress=False, backend="numba",
+           callbacks=lambda epoch, history, model: seen.append([p.data for p in model.parameters()]))
+    assert seen[0] != start and seen[1] != seen[0]
+    assert seen[2] == [p.data for p in model.parameters()]
+    reference = nn.MLP(2, [4, 1], seed=0)
+    nn.fit(reference, X_MOONS, Y_MOONS, loss="bce_with_logits", lr=0.05, epochs=1, progress=False, backend="numba")
+    assert seen[0] == [p.data for p in reference.parameters()]
+
+
+def test_a_second_fit_of_the_same_model_reuses_its_tape_and_trains_as_the_value_path():
+    runs = {}
+    for backend in ("value", "numba"):
+        model = nn.MLP(2, [4, 1], seed=0)
+        for epochs in (3, 2):
+            nn.fit(model, X_MOONS, Y_MOONS, loss="bce_with_logits", lr=0.05, epochs=epochs, progress=False,
+                   backend=backend)
+        runs[backend] = np.array([p.data for p in model.parameters()])
+    assert np.allclose(runs["numba"], runs["value"], rtol=1e-10, atol=1e-13)
+    model = nn.MLP(2, [4, 1], seed=0)
+    first = nn.batched._planned_tape(model, nn.mse, model.parameters())
+    assert nn.batched._planned_tape(model, nn.mse, model.parameters()) is first
+    assert nn.batched._planned_tape(model, nn.hinge, model.parameters()) is not first
+
+
+def test_a_model_whose_parts_changed_gets_a_new_tape():
+    model = nn.MLP(2, [4, 1], seed=0)
+    nn.fit(model, X_MOONS, Y_MOONS, loss="bce_with_logits", epochs=1, progress=False, backend="numba")
+    model.layers[1] = nn.Layer(4, 1, activation="sigmoid", seed=5, name="L1")
+    model.output_activation = "sigmoid"
+    twin = nn.MLP(2, [4, 1], output_activation="sigmoid", seed=0)
+    for a, b in zip(twin.parameters(), model.parameters()):
+        a.data = b.data
+    for m, backend in ((model, "numba"), (twin, "value")):
+        nn.fit(m, X_MOONS, Y_MOONS, loss="binary_cross_entropy", lr=0.05, epochs=2, progress=False, backend=backend)
+    assert np.allclose([p.data for p in model.parameters()], [p.data for p in twin.parameters()], rtol=1e-10,
+                       atol=1e-13)

@@ -32,7 +32,7 @@ def bits(model):
 def test_round_trip_is_bit_exact(tmp_path, model, extreme):
     model.parameters()[0].data = extreme  # any finite float, subnormals and 1e308 included
     path = tmp_path / "model.json"
-    model.save(path)
+    save(model, path)
     loaded = load(path)
     assert type(loaded) is MLP and loaded.config() == model.config()
     assert bits(loaded) == bits(model)
@@ -181,7 +181,7 @@ def test_saving_non_finite_weights_is_refused(tmp_path):
     model = MLP(2, [1], seed=0)
     model.parameters()[1].data = float("nan")
     with pytest.raises(ValueError, match="parameter L0.N0.w1 is nan"):
-        model.save(tmp_path / "m.json")
+        save(model, tmp_path / "m.json")
     assert not os.listdir(tmp_path)
 
 

@@ -167,7 +167,7 @@ ERRORS = [
     (dict(X=[[0.0, float("nan")]] * 4), ValueError, "X contains NaN"),
     (dict(val=(XOR_X, XOR_Y[:2])), ValueError, r"val\[1\] has 2 labels but val\[0\] has 4 samples"),
     (dict(val=XOR_X), TypeError, r"val must be a pair"),
-    (dict(callbacks=[1]), TypeError, "callbacks must be functions"),
+    (dict(callbacks=[1]), TypeError, r"callbacks\[0\] must be a function"),
     (dict(progress="yes"), TypeError, "progress must be True or False"),
     (dict(scheduler=3), TypeError, "scheduler must be an LRScheduler"),
 ]
