@@ -118,6 +118,15 @@ def _write_atomically(path: str, text: str) -> None:
     os.replace(tmp.name, path)
 
 
+def _read(path: str):
+    """The text of the file at `path`, or None when there is none."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
 def _is_cached(name: str, directory: str) -> bool:
     numba_dir = os.environ.get("NUMBA_CACHE_DIR")
     pattern = os.path.join(numba_dir, "**", f"{name}*.nbi") if numba_dir else \
@@ -150,8 +159,7 @@ def load():
     )
     text = prefix + _dispatch_source() + "\n\n" + interpreter + _serial_twins(interpreter)
     try:
-        current = open(path).read() if os.path.exists(path) else None
-        if current != text:
+        if _read(path) != text:
             _write_atomically(path, text)
     except OSError:  # read-only home: fall back to a private temporary directory
         directory = tempfile.mkdtemp(prefix="gradwalk-kernels-")

@@ -312,3 +312,17 @@ def test_cache_can_be_turned_off(monkeypatch):
     assert not kernels.cache_enabled()
     monkeypatch.setenv("GRADWALK_NUMBA_CACHE", "1")
     assert kernels.cache_enabled()
+
+
+def test_loading_the_kernels_leaves_no_file_open(monkeypatch):
+    """load() reads the generated module it finds on disk and closes it (no ResourceWarning)."""
+    import gc
+    import warnings
+
+    kernels.load()  # the generated file now exists, so the next load reads it back
+    monkeypatch.setattr(kernels, "_module", None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        kernels.load()
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
