@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from autograd import OPS, Value, backward, compile
-from autograd import kernels
+from autograd.tape import kernels
 from tests.autograd.mlp import mlp
 from tests.autograd.programs import programs, run_values
 
@@ -145,7 +145,7 @@ def test_results_do_not_depend_on_thread_count():
 
 def test_one_block_twins_compute_what_the_parallel_kernels_compute(monkeypatch):
     """A batch of one block runs forward_one_block / backward_one_block; the parallel kernels agree bit for bit."""
-    from autograd import kernels
+    from autograd.tape import kernels
 
     model, params = mlp([3, 9, 5, 1])
     x = [Value(0.0) for _ in range(3)]
@@ -300,11 +300,20 @@ def test_generated_dispatch_covers_every_op_and_is_keyed_on_the_table(tmp_path, 
     assert f"gx[lane] += go[lane] / _d{OPS['log'].code}_0(" in source
     assert f"gy[lane] += go[lane] * _d{OPS['div'].code}_1(" in source
     before = kernels._fingerprint()
-    for name in ("ops.py", "kernel_source.py", "kernels.py"):
-        (tmp_path / name).write_bytes(open(f"{kernels._HERE}/{name}", "rb").read())
-    (tmp_path / "ops.py").write_text((tmp_path / "ops.py").read_text() + "\n# changed\n")
-    monkeypatch.setattr(kernels, "_HERE", str(tmp_path))
-    assert kernels._fingerprint() != before
+    sources = kernels._sources()
+    assert {os.path.relpath(path, os.path.dirname(kernels.__file__)) for path in sources} == {
+        os.path.join("..", "ops.py"), "plan.py", "kernel_source.py", "kernels.py"}
+    copies = []
+    for path in sources:
+        copies.append(tmp_path / os.path.basename(path))
+        copies[-1].write_bytes(open(path, "rb").read())
+    monkeypatch.setattr(kernels, "_sources", lambda: copies)
+    assert kernels._fingerprint() == before
+    for copy in copies:  # a change to any of them makes a new module
+        original = copy.read_bytes()
+        copy.write_bytes(original + b"\n# changed\n")
+        assert kernels._fingerprint() != before, copy.name
+        copy.write_bytes(original)
 
 
 def test_cache_can_be_turned_off(monkeypatch):

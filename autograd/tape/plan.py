@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .ops import TABLE
+from ..ops import TABLE
 
 DENSE = len(TABLE)  # the fused-layer opcode, one past the op table (kernels.py agrees)
 

@@ -4,7 +4,7 @@ from numbers import Real
 
 import numpy as np
 
-from .value import Value
+from ..value import Value
 
 
 def check_inputs(leaves, argument: str) -> list:

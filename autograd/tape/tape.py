@@ -19,9 +19,9 @@ DENSE instruction. Anything else runs as one instruction per op-table op.
 import numpy as np
 
 from . import kernels
-from .graph import topological_order
-from .tape_checks import check_domain, check_inputs, check_leaves, check_samples, check_seed
-from .value import Value, evaluate
+from ..graph import topological_order
+from .checks import check_domain, check_inputs, check_leaves, check_samples, check_seed
+from ..value import Value, evaluate
 
 _I = np.int64
 
@@ -170,7 +170,7 @@ def compile(outputs, inputs, params=None, fuse: bool = True, input_grads: bool =
     `params` are the leaves to differentiate with respect to (default: every leaf
     that is not an input); other leaves are constants.
     """
-    from .tape_plan import plan
+    from .plan import plan
 
     if isinstance(outputs, Value):
         outputs = [outputs]

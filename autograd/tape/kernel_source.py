@@ -1,6 +1,6 @@
 # The tape interpreter: numba source, compiled once per op table.
 #
-# This file is not imported as a module. autograd/kernels.py puts the op dispatch
+# This file is not imported as a module. autograd/tape/kernels.py puts the op dispatch
 # it generates from the op table (forward_op, backward_op, DENSE, CACHE) in front
 # of this text and loads the result as one module whose file name carries a hash
 # of ops.py and of this file. numba's on-disk cache is keyed on that file, so a
