@@ -79,7 +79,7 @@ def test_mlp_with_fused_layers_matches_the_value_path(activation, bias_first):
     outputs, grads = value_path(lambda: (1 - y * model(x)).relu(), x + [y], params, X, "mean")
     assert np.array_equal(tape.forward(X)[:, 0], outputs)  # same additions in the same order
     assert_close(tape.backward(), grads)
-    assert list(tape._plan.d_int[:, 7]) == [OPS[activation].code] * 2 + [-1]  # applied inside the layers
+    assert list(tape._plan.layers.activation) == [OPS[activation].code] * 2 + [-1]  # applied inside the layers
 
 
 def test_an_activation_fused_into_its_layer_keeps_every_value_and_bit():
@@ -88,7 +88,7 @@ def test_an_activation_fused_into_its_layer_keeps_every_value_and_bit():
     x = [Value(0.0) for _ in range(3)]
     outs = model(x)
     fused, plain = compile(outs, x, params), compile(outs, x, params, fuse=False)
-    assert fused.n_slots < plain.n_slots and len(fused._plan.code) == 3
+    assert fused.n_slots < plain.n_slots and len(fused._plan.instructions.opcode) == 3
     X = np.random.default_rng(3).normal(size=(300, 3))
     assert np.array_equal(fused.forward(X), plain.forward(X))
     for output in (0, 1):
@@ -113,7 +113,7 @@ def test_activations_stay_separate_where_fusing_would_change_the_graph():
     params = [w for row in weights for w in row] + biases
     for name, outs in cases.items():
         tape = compile(outs, x, params)
-        assert tape._plan.n_dense == 1 and tape._plan.d_int[0, 7] == -1, name
+        assert tape._plan.n_dense == 1 and tape._plan.layers.activation[0] == -1, name
         plain = compile(outs, x, params, fuse=False)
         assert np.array_equal(tape.forward(X), plain.forward(X)), name
 
