@@ -143,8 +143,8 @@ def test_results_do_not_depend_on_thread_count():
     assert np.array_equal(results[0][0], results[1][0]) and np.array_equal(results[0][1], results[1][1])
 
 
-def test_one_block_twins_compute_what_the_parallel_kernels_compute(monkeypatch):
-    """A batch of one block runs forward_one_block / backward_one_block; the parallel kernels agree bit for bit."""
+def test_one_block_drivers_compute_what_the_parallel_kernels_compute(monkeypatch):
+    """A batch of one block runs forward_one_block / backward_one_block; the parallel drivers agree bit for bit."""
     from autograd.tape import kernels
 
     model, params = mlp([3, 9, 5, 1])
