@@ -3,7 +3,7 @@
 # This file is not imported as a module. autograd/tape/kernels.py puts the op dispatch
 # it generates from the op table (forward_op, backward_op, DENSE, CACHE) in front
 # of this text and loads the result as one module whose file name carries a hash
-# of ops.py and of this file. numba's on-disk cache is keyed on that file, so a
+# of ops.py, plan.py, kernels.py and this file. numba's on-disk cache is keyed on that file, so a
 # changed op table can never load a kernel compiled from an older one.
 #
 # Layout: vals[slot, sample]; samples are processed in blocks of B columns, so

@@ -153,10 +153,10 @@ def test_one_block_drivers_compute_what_the_parallel_kernels_compute(monkeypatch
     tape = compile([(out - x[0]).tanh(), out.exp()], x, params, input_grads=True)
     X = np.random.default_rng(7).normal(size=(37, 3))
     seed = np.random.default_rng(8).normal(size=37)
-    twin = (tape.forward(X), tape.backward(seed=seed), tape.input_gradients)
+    serial = (tape.forward(X), tape.backward(seed=seed), tape.input_gradients)
     monkeypatch.setattr(kernels, "run", lambda kernel, n_blocks, *args: getattr(kernels.load(), kernel)(*args))
     parallel = (tape.forward(X), tape.backward(seed=seed), tape.input_gradients)
-    for a, b in zip(twin, parallel):
+    for a, b in zip(serial, parallel):
         assert a.tobytes() == b.tobytes()
 
 
