@@ -14,11 +14,11 @@ import os
 import sys
 import time
 
-import numpy as np
 
 import nn
 import viz
-from autograd import OPS, Value, warm
+from autograd import OPS, Value
+from autograd.tape import warm
 from viz.plots import pyplot, save_figure
 
 SECTIONS = {}

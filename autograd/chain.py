@@ -14,7 +14,7 @@ is one node's turn: its hooks, then every edge, added to the operands' grads.
 """
 
 from .modes import check_finite
-from .numbers import as_float
+from .floats import as_float
 from .ops import Op
 
 

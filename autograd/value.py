@@ -24,7 +24,7 @@ from .chain import evaluate
 from .display import mimebundle
 from .micrograd import record
 from .modes import check_finite, current, where
-from .numbers import as_float as _as_float
+from .floats import as_float as _as_float
 from .ops import OPS, Op
 
 _ids = itertools.count(1)

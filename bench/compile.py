@@ -5,7 +5,7 @@ module (numba's import included) and each kernel's first call (waiting for the
 background warm-up, then loading from numba's cache, or compiling). Each case runs in
 a fresh process; "cold" starts from an empty GRADWALK_CACHE_DIR and NUMBA_CACHE_DIR,
 "warm" runs again on the cache the cold run left. "without warm-up" is the tour as it
-was before the background compile (autograd.warm.start disabled), for comparison.
+was before the background compile (autograd.tape.warm.start disabled), for comparison.
 Wall times on a shared machine move with its load, so the load average is printed too.
 """
 
@@ -22,7 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _RUNNER = r"""
 import json, os, sys, time
 began = time.perf_counter()
-from autograd import kernels, warm
+from autograd.tape import kernels, warm
 events, depth = [], [0]
 
 def timed(label, function):
@@ -101,14 +101,14 @@ def _wait_for_warm_up(cache: str) -> None:
 
 
 def compile_by_hand(cache: str) -> tuple:
-    """(wall seconds, CPU seconds of it and its warm-up processes) of `python -m autograd.warm` on `cache`."""
+    """(wall seconds, CPU seconds of it and its warm-up processes) of `python -m autograd.tape.warm` on `cache`."""
     import resource
 
     env = {**os.environ, "GRADWALK_CACHE_DIR": cache, "NUMBA_CACHE_DIR": cache}
     env.pop("GRADWALK_NUMBA_CACHE", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "autograd.warm"], cwd=ROOT, env=env, check=True, stderr=subprocess.DEVNULL,
+    subprocess.run([sys.executable, "-m", "autograd.tape.warm"], cwd=ROOT, env=env, check=True, stderr=subprocess.DEVNULL,
                    timeout=1800)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -146,5 +146,5 @@ def main():
     with tempfile.TemporaryDirectory(prefix="gradwalk-bench-cache-") as cache:
         load = os.getloadavg()[0]
         wall, cpu = compile_by_hand(cache)
-    print(f"\n`python -m autograd.warm` on an empty cache (load {load:.1f}): {wall:.1f} s wall, {cpu:.1f} s CPU "
+    print(f"\n`python -m autograd.tape.warm` on an empty cache (load {load:.1f}): {wall:.1f} s wall, {cpu:.1f} s CPU "
           f"(the process and its two compiling processes)")

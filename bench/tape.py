@@ -8,6 +8,7 @@ steps are compared with PyTorch float64's, so a fast wrong answer shows.
 """
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -35,13 +36,17 @@ SYSTEMS = [  # (name, stepper, scalar engine?); PyTorch float64 first: the other
 ]
 
 _FIRST_STEP = """
-import time; start = time.perf_counter()
+import sys, time; start = time.perf_counter()
 import nn
 from bench import peers
-X, y = nn.make_moons(100, seed=0, labels=(-1, 1))
-peers.gradwalk_nn_stepper(X, y, peers.init_layers((2, 16, 16, 1))).step()
+for n in map(int, sys.argv[1:]):
+    X, y = nn.make_moons(n, seed=0, labels=(-1, 1))
+    peers.gradwalk_nn_stepper(X, y, peers.init_layers((2, 16, 16, 1))).step()
 print(time.perf_counter() - start)
 """
+# Batches of up to 128 samples run the serial kernels, larger ones the parallel kernels: each compiles on first use.
+FIRST_STEP_BATCHES = {"100 samples (one block)": (100,), "1,000 samples (several blocks)": (1000,),
+                      "both": (100, 1000)}
 
 
 def seconds_per_step(steppers: dict) -> dict:
@@ -70,14 +75,22 @@ def matmul_peak():
     return 2 * 1024**3 / best_time(lambda: a @ a, repeats=5) / 1e9
 
 
-def first_step_times():
-    """Seconds to the first trained step in a new process: with an empty kernel cache, then with it filled."""
+def first_step_times(batches=(100,)):
+    """(wall, CPU) seconds to the first trained steps on `batches` in a new process: with an empty kernel cache, then filled.
+
+    CPU seconds are the process's own, so other processes on a shared machine change them less than the wall time.
+    """
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, GRADWALK_CACHE_DIR=cache, NUMBA_CACHE_DIR=cache)
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        run = [sys.executable, "-c", _FIRST_STEP]
-        return [float(subprocess.run(run, env=env, cwd=root, check=True, capture_output=True, text=True).stdout)
-                for _ in ("cold", "warm")]
+        run = [sys.executable, "-c", _FIRST_STEP, *map(str, batches)]
+        times = []
+        for _ in ("cold", "warm"):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            wall = float(subprocess.run(run, env=env, cwd=root, check=True, capture_output=True, text=True).stdout)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            times.append((wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime))
+        return times
 
 
 def threads():
@@ -127,9 +140,13 @@ def main():
           "PyTorch's time over the system's (above 1: faster). Best of 5 rounds after 3 warm-up steps; each "
           "round times every system once, so a slow spell of the machine falls on all of them.\n")
     results = {(sizes, n): run_config(sizes, n) for sizes, n in CONFIGS}
-    cold, warm = first_step_times()
-    print(f"First training step in a new process (import, compile or load kernels, build, step): "
-          f"{cold:.1f} s with an empty kernel cache, {warm:.1f} s with the cache filled.")
+    print("First training steps in a new process (import, compile or load the kernels, build, step), "
+          "with an empty kernel cache (a fresh GRADWALK_CACHE_DIR) and then with it filled:\n")
+    print("| batches | cold: wall s | cold: CPU s | warm: wall s | warm: CPU s |\n|---|---:|---:|---:|---:|")
+    for name, batches in FIRST_STEP_BATCHES.items():
+        (cold, cold_cpu), (warm, warm_cpu) = first_step_times(batches)
+        print(f"| {name} | {cold:.1f} | {cold_cpu:.1f} | {warm:.2f} | {warm_cpu:.2f} |")
+    print()
     return results
 
 

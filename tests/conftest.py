@@ -4,7 +4,7 @@ import os
 import shutil
 import tempfile
 
-# Set before anything imports autograd.kernels: the kernels are generated and cached here.
+# Set before anything imports autograd.tape.kernels: the kernels are generated and cached here.
 _cache = tempfile.mkdtemp(prefix="gradwalk-test-cache-")
 os.environ.setdefault("GRADWALK_CACHE_DIR", _cache)
 os.environ.setdefault("NUMBA_CACHE_DIR", _cache)

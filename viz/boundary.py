@@ -13,7 +13,8 @@ from numbers import Integral
 
 import numpy as np
 
-from autograd import Value, compile, no_grad, warm
+from autograd import Value, compile, no_grad
+from autograd.tape import warm
 from nn.activations import output_activation
 from nn.traced import first_mismatch
 

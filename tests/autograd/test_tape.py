@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from autograd import OPS, Value, backward, compile
-from autograd import kernels
+from autograd.tape import kernels
 from tests.autograd.mlp import mlp
 from tests.autograd.programs import programs, run_values
 
@@ -79,7 +79,7 @@ def test_mlp_with_fused_layers_matches_the_value_path(activation, bias_first):
     outputs, grads = value_path(lambda: (1 - y * model(x)).relu(), x + [y], params, X, "mean")
     assert np.array_equal(tape.forward(X)[:, 0], outputs)  # same additions in the same order
     assert_close(tape.backward(), grads)
-    assert list(tape._plan.d_int[:, 7]) == [OPS[activation].code] * 2 + [-1]  # applied inside the layers
+    assert list(tape._plan.layers.activation) == [OPS[activation].code] * 2 + [-1]  # applied inside the layers
 
 
 def test_an_activation_fused_into_its_layer_keeps_every_value_and_bit():
@@ -88,7 +88,7 @@ def test_an_activation_fused_into_its_layer_keeps_every_value_and_bit():
     x = [Value(0.0) for _ in range(3)]
     outs = model(x)
     fused, plain = compile(outs, x, params), compile(outs, x, params, fuse=False)
-    assert fused.n_slots < plain.n_slots and len(fused._plan.code) == 3
+    assert fused.n_slots < plain.n_slots and len(fused._plan.instructions.opcode) == 3
     X = np.random.default_rng(3).normal(size=(300, 3))
     assert np.array_equal(fused.forward(X), plain.forward(X))
     for output in (0, 1):
@@ -113,7 +113,7 @@ def test_activations_stay_separate_where_fusing_would_change_the_graph():
     params = [w for row in weights for w in row] + biases
     for name, outs in cases.items():
         tape = compile(outs, x, params)
-        assert tape._plan.n_dense == 1 and tape._plan.d_int[0, 7] == -1, name
+        assert tape._plan.n_dense == 1 and tape._plan.layers.activation[0] == -1, name
         plain = compile(outs, x, params, fuse=False)
         assert np.array_equal(tape.forward(X), plain.forward(X)), name
 
@@ -143,9 +143,9 @@ def test_results_do_not_depend_on_thread_count():
     assert np.array_equal(results[0][0], results[1][0]) and np.array_equal(results[0][1], results[1][1])
 
 
-def test_one_block_twins_compute_what_the_parallel_kernels_compute(monkeypatch):
-    """A batch of one block runs forward_one_block / backward_one_block; the parallel kernels agree bit for bit."""
-    from autograd import kernels
+def test_one_block_drivers_compute_what_the_parallel_kernels_compute(monkeypatch):
+    """A batch of one block runs forward_one_block / backward_one_block; the parallel drivers agree bit for bit."""
+    from autograd.tape import kernels
 
     model, params = mlp([3, 9, 5, 1])
     x = [Value(0.0) for _ in range(3)]
@@ -153,10 +153,10 @@ def test_one_block_twins_compute_what_the_parallel_kernels_compute(monkeypatch):
     tape = compile([(out - x[0]).tanh(), out.exp()], x, params, input_grads=True)
     X = np.random.default_rng(7).normal(size=(37, 3))
     seed = np.random.default_rng(8).normal(size=37)
-    twin = (tape.forward(X), tape.backward(seed=seed), tape.input_gradients)
+    serial = (tape.forward(X), tape.backward(seed=seed), tape.input_gradients)
     monkeypatch.setattr(kernels, "run", lambda kernel, n_blocks, *args: getattr(kernels.load(), kernel)(*args))
     parallel = (tape.forward(X), tape.backward(seed=seed), tape.input_gradients)
-    for a, b in zip(twin, parallel):
+    for a, b in zip(serial, parallel):
         assert a.tobytes() == b.tobytes()
 
 
@@ -300,11 +300,20 @@ def test_generated_dispatch_covers_every_op_and_is_keyed_on_the_table(tmp_path, 
     assert f"gx[lane] += go[lane] / _d{OPS['log'].code}_0(" in source
     assert f"gy[lane] += go[lane] * _d{OPS['div'].code}_1(" in source
     before = kernels._fingerprint()
-    for name in ("ops.py", "kernel_source.py", "kernels.py"):
-        (tmp_path / name).write_bytes(open(f"{kernels._HERE}/{name}", "rb").read())
-    (tmp_path / "ops.py").write_text((tmp_path / "ops.py").read_text() + "\n# changed\n")
-    monkeypatch.setattr(kernels, "_HERE", str(tmp_path))
-    assert kernels._fingerprint() != before
+    sources = kernels._sources()
+    assert {os.path.relpath(path, os.path.dirname(kernels.__file__)) for path in sources} == {
+        os.path.join("..", "ops.py"), "plan.py", "kernel_source.py", "kernels.py"}
+    copies = []
+    for path in sources:
+        copies.append(tmp_path / os.path.basename(path))
+        copies[-1].write_bytes(open(path, "rb").read())
+    monkeypatch.setattr(kernels, "_sources", lambda: copies)
+    assert kernels._fingerprint() == before
+    for copy in copies:  # a change to any of them makes a new module
+        original = copy.read_bytes()
+        copy.write_bytes(original + b"\n# changed\n")
+        assert kernels._fingerprint() != before, copy.name
+        copy.write_bytes(original)
 
 
 def test_cache_can_be_turned_off(monkeypatch):
@@ -312,3 +321,17 @@ def test_cache_can_be_turned_off(monkeypatch):
     assert not kernels.cache_enabled()
     monkeypatch.setenv("GRADWALK_NUMBA_CACHE", "1")
     assert kernels.cache_enabled()
+
+
+def test_loading_the_kernels_leaves_no_file_open(monkeypatch):
+    """load() reads the generated module it finds on disk and closes it (no ResourceWarning)."""
+    import gc
+    import warnings
+
+    kernels.load()  # the generated file now exists, so the next load reads it back
+    monkeypatch.setattr(kernels, "_module", None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        kernels.load()
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

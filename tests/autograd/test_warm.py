@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 import autograd
-from autograd import Value, compile, kernels, warm
+from autograd import Value, compile
+from autograd.tape import kernels, warm
 
 ROOT = Path(__file__).resolve().parents[2]
 jit = pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="nothing is compiled without the JIT")
@@ -34,7 +35,8 @@ def run_python(code: str, cache: Path, **env):
 # A tape whose outputs have a closed form: tanh(0.5*x0 - 0.25*x1 + 0.1) * 2, and d/dv = mean of tanh(...).
 TAPE = """
     import numpy as np
-    from autograd import Value, compile, warm
+    from autograd import Value, compile
+    from autograd.tape import warm
     x = [Value(0.0), Value(0.0)]
     w = [Value(0.5), Value(-0.25), Value(0.1), Value(2.0)]
     tape = compile((w[0] * x[0] + w[1] * x[1] + w[2]).tanh() * w[3], inputs=x, params=w)
@@ -71,13 +73,13 @@ def test_a_killed_warm_up_falls_back_to_compiling_here_with_progress(cold_cache)
 @jit
 def test_the_warm_up_fills_the_cache_so_a_second_process_compiles_nothing(cold_cache):
     out, _ = run_python("""
-    from autograd import warm
+    from autograd.tape import warm
     processes = warm.start()
     print(len(processes), [process.wait() for process in processes])
     """, cold_cache)
     assert out.split()[0] in ("1", "2") and "[0" in out  # whatever was not cached yet, compiled without error
     out, err = run_python(TAPE + """
-    from autograd import kernels
+    from autograd.tape import kernels
     print(warm.ready(5), warm.ready(300), warm.start())
     check(5)
     check(300)
@@ -132,7 +134,7 @@ def test_the_warm_up_compiles_exactly_the_tapes_kernels():
     names = {name for names, _, _ in warm.VARIANTS.values() for name in names}
     assert names == {"forward", "backward", "forward_one_block", "backward_one_block"}
     assert all(callable(getattr(module, name)) for name in names)
-    assert autograd.warm is warm
+    assert autograd.tape.warm is warm
 
 
 def test_small_boundaries_do_not_wait_for_the_compiler(monkeypatch):

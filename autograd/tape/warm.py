@@ -1,7 +1,7 @@
 """The tape's numba kernels compiled before they are needed: in background processes, or here with progress.
 
 A cold kernel cache costs several seconds of compiling the first time a tape runs.
-`start()` compiles the kernels in two separate processes (``python -m autograd.warm``),
+`start()` compiles the kernels in two separate processes (``python -m autograd.tape.warm``),
 which fill numba's on-disk cache while the caller does other work; processes, not
 threads, so the compiler does not take the caller's GIL. The first call of each
 kernel in any process goes through `guard`: it waits while a warm-up still holds that
@@ -134,8 +134,8 @@ def start() -> list:
 
 
 def _spawn(held: dict):
-    """`python -m autograd.warm kernel=fd ...`, handed the locks taken here, so no first call slips in before it."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    """`python -m autograd.tape.warm kernel=fd ...`, handed the locks taken here, so no first call slips in before it."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # holds autograd/
     env = {**os.environ, "GRADWALK_CACHE_DIR": os.path.abspath(kernels.cache_dir()),
            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     if os.environ.get("NUMBA_CACHE_DIR"):
@@ -207,7 +207,7 @@ def _compile_kernel(name: str) -> None:
     import numpy as np
 
     from .tape import compile as compile_tape
-    from .value import Value
+    from ..value import Value
 
     samples = _SAMPLES[name]
     x = [Value(0.0, label="x0"), Value(0.0, label="x1")]
@@ -221,7 +221,7 @@ def _compile_kernel(name: str) -> None:
 
 
 def main(argv) -> int:
-    """`python -m autograd.warm`: compile every kernel now, two processes side by side, and wait for them.
+    """`python -m autograd.tape.warm`: compile every kernel now, two processes side by side, and wait for them.
 
     With arguments `kernel=fd`, this is one of those processes: it compiles each kernel
     in turn and releases its lock (the descriptor its parent took) once it is cached.
@@ -246,7 +246,7 @@ def main(argv) -> int:
         return 0
     held = [argument.partition("=") for argument in argv]
     if not all(name in _SAMPLES and fd.isdigit() for name, _, fd in held):
-        raise SystemExit("usage: python -m autograd.warm  (compiles the numba kernels now; arguments kernel=fd "
+        raise SystemExit("usage: python -m autograd.tape.warm  (compiles the numba kernels now; arguments kernel=fd "
                          "are for the processes it starts itself)")
     _compiling_here = True
     held = [(name, int(fd)) for name, _, fd in held]

@@ -19,9 +19,9 @@ DENSE instruction. Anything else runs as one instruction per op-table op.
 import numpy as np
 
 from . import kernels
-from .graph import topological_order
-from .tape_checks import check_domain, check_inputs, check_leaves, check_samples, check_seed
-from .value import Value, evaluate
+from ..graph import topological_order
+from .checks import check_domain, check_inputs, check_leaves, check_samples, check_seed
+from ..value import Value, evaluate
 
 _I = np.int64
 
@@ -40,21 +40,20 @@ class Tape:
         self.grads = None
         self.input_gradients = None
         self.block = 256
-        self._wflat = np.zeros(len(plan.w_index))
-        self._bflat = np.zeros(len(plan.b_index))
+        # The dense layers' weights and biases in the order they read them, gathered from params by forward.
+        self._weights = np.zeros(len(plan.layers.weight_params))
+        self._biases = np.zeros(len(plan.layers.bias_params))
         self._seed_cache = (None, None)
         self._cones = {}  # output index -> which slots that output depends on
-        # The kernels' arguments that stay the same from call to call, in their order.
-        self._forward_plan = (plan.constants, self._wflat, self._bflat, plan.ins, plan.konst, plan.d_int,
-                              plan.dense_slots, plan.w_index, plan.b_index, plan.input_slots, plan.fill_slots,
-                              plan.fill_sources)
-        self._backward_plan = (self._wflat, plan.ins, plan.konst, plan.d_int, plan.dense_slots, plan.w_index,
-                               plan.b_index, plan.needs_grad, plan.shared_slots, plan.shared_params,
-                               plan.grad_input_slots)
+        # The plan's structures as plain tuples of their fields: numba types a plain tuple of
+        # arrays in C as fast as separate arguments, a NamedTuple through Python (several us a call).
+        instructions, layers = tuple(plan.instructions), tuple(plan.layers)
+        self._forward_plan = (self._weights, self._biases, instructions, layers, tuple(plan.leaves))
+        self._backward_plan = (self._weights, instructions, layers, tuple(plan.gradients))
 
     def __repr__(self):
         p = self._plan
-        return (f"Tape({len(self.order)} nodes -> {self.n_slots} slots, {len(p.code)} instructions "
+        return (f"Tape({len(self.order)} nodes -> {self.n_slots} slots, {len(p.instructions.opcode)} instructions "
                 f"({p.n_dense} dense), {len(self.inputs)} inputs, {len(self.params)} params)")
 
     def param_values(self) -> np.ndarray:
@@ -103,7 +102,7 @@ class Tape:
             raise ValueError(f"output must be in 0..{len(self.outputs) - 1}, got {output!r}")
         seed = self._seed(n, reduction) if seed is None else check_seed(seed, n)
         grads = np.zeros(len(self.params))
-        g_inputs = np.zeros((n, len(p.grad_input_slots)))
+        g_inputs = np.zeros((n, len(p.gradients.input_slots)))
         block = self._block(n)
         kernels.run("backward", -(-n // block), self.vals, seed, _I(p.output_slots[output]), self._cone(output),
                     grads, g_inputs, *self._backward_plan, _I(block))
@@ -170,7 +169,7 @@ def compile(outputs, inputs, params=None, fuse: bool = True, input_grads: bool =
     `params` are the leaves to differentiate with respect to (default: every leaf
     that is not an input); other leaves are constants.
     """
-    from .tape_plan import plan
+    from .plan import plan
 
     if isinstance(outputs, Value):
         outputs = [outputs]

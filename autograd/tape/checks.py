@@ -4,7 +4,7 @@ from numbers import Real
 
 import numpy as np
 
-from .value import Value
+from ..value import Value
 
 
 def check_inputs(leaves, argument: str) -> list:
@@ -89,19 +89,21 @@ def _as_float_array(data, argument: str, expected: str) -> np.ndarray:
 def check_domain(tape, vals) -> None:
     """Raise as the Value path would when an op's operands left its domain for some sample."""
     p = tape._plan
+    instructions = p.instructions
     for t, op in p.checked:
-        x_row = vals[p.a[t]]
-        y_row = vals[p.b[t]] if p.b[t] >= 0 else np.zeros_like(x_row)
+        left, right, out = instructions.left[t], instructions.right[t], instructions.out[t]
+        x_row = vals[left]
+        y_row = vals[right] if right >= 0 else np.zeros_like(x_row)
         # Leaving a domain shows as a non-finite result, except at an infinite operand, where
         # IEEE may take a finite limit the op table refuses ((-inf) ** -1.5 is 0).
-        bad = ~(np.isfinite(vals[p.out[t]]) & np.isfinite(x_row) & np.isfinite(y_row))
+        bad = ~(np.isfinite(vals[out]) & np.isfinite(x_row) & np.isfinite(y_row))
         if not bad.any():
             continue
         for sample in np.flatnonzero(bad):
-            problem = op.domain(float(x_row[sample]), float(y_row[sample]), float(p.konst[t]))
+            problem = op.domain(float(x_row[sample]), float(y_row[sample]), float(instructions.constant[t]))
             if problem is not None:
                 error, message = problem
-                node = p.slot_nodes[p.out[t]]
+                node = p.slot_nodes[out]
                 names = ", ".join(f"{q.label or 'operand'} = {float(vals[tape.slot[q], sample])!r}"
                                   for q in node.parents)
                 raise error(f"{op.name}: {message}; got {names} at sample {sample} "
