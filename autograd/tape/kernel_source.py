@@ -38,12 +38,17 @@ from autograd.tape.plan import Gradients, Instructions, Layers, Leaves
 # the first (cold) compile and ran no faster.
 
 
+@njit(inline="always")
+def _layer(layers, d):
+    """Layer d's eight numbers, as a tuple the dense functions take by value (a NamedTuple of arrays would be
+    reference-counted array by array at every call)."""
+    return (layers.n_inputs[d], layers.n_outputs[d], layers.input_start[d], layers.output_start[d],
+            layers.weight_start[d], layers.bias_start[d], layers.bias_first[d], layers.activation[d])
+
+
 @njit(cache=CACHE, error_model="numpy")
-def _dense_forward(vals, lo, hi, d, layers, weights, biases, activation_k):
-    n_in, n_out, in_at, out_at = layers.n_inputs[d], layers.n_outputs[d], layers.input_start[d], layers.output_start[d]
-    w_at, b_at = layers.weight_start[d], layers.bias_start[d]
-    bias_first, activation = layers.bias_first[d], layers.activation[d]
-    slots = layers.slots
+def _dense_forward(vals, lo, hi, layer, slots, weights, biases, activation_k):
+    n_in, n_out, in_at, out_at, w_at, b_at, bias_first, activation = layer
     n = hi - lo
     first = 0 if b_at >= 0 and bias_first else 1  # inputs consumed by the start
     x = vals[slots[in_at], lo:hi]
@@ -129,7 +134,8 @@ def forward_block(vals, X, params, weights, biases, instructions, layers, leaves
     for t in range(instructions.opcode.shape[0]):
         opcode, left, right = instructions.opcode[t], instructions.left[t], instructions.right[t]
         if opcode == DENSE:
-            _dense_forward(vals, lo, hi, instructions.layer[t], layers, weights, biases, instructions.constant[t])
+            _dense_forward(vals, lo, hi, _layer(layers, instructions.layer[t]), layers.slots, weights, biases,
+                           instructions.constant[t])
         else:
             second = right if right >= 0 else left
             out = instructions.out[t]
@@ -160,12 +166,9 @@ def forward_one_block(vals, X, params, weights, biases, instructions, layers, le
 
 
 @njit(cache=CACHE, error_model="numpy")
-def _dense_backward(vals, g, lo, hi, d, layers, weights, needs_grad, cone, weight_grads, bias_grads, x_rows, live, need,
-                    activation_k):
-    n_in, n_out, in_at, out_at = layers.n_inputs[d], layers.n_outputs[d], layers.input_start[d], layers.output_start[d]
-    w_at, b_at = layers.weight_start[d], layers.bias_start[d]
-    bias_first, activation = layers.bias_first[d], layers.activation[d]
-    slots = layers.slots
+def _dense_backward(vals, g, lo, hi, layer, slots, weights, needs_grad, cone, weight_grads, bias_grads, x_rows, live,
+                    need, activation_k):
+    n_in, n_out, in_at, out_at, w_at, b_at, bias_first, activation = layer
     n = hi - lo
     # Only the outputs in the cone pass gradients back: another output's neuron has upstream 0,
     # and 0 times an infinite weight would be NaN where the Value path passes nothing.
@@ -337,8 +340,8 @@ def backward_block(vals, seed, seed_slot, cone, input_grads, weights, instructio
         opcode, out = instructions.opcode[t], instructions.out[t]
         left, right = instructions.left[t], instructions.right[t]
         if opcode == DENSE:
-            _dense_backward(vals, g, lo, hi, instructions.layer[t], layers, weights, needs_grad, cone, weight_grads,
-                            bias_grads, x_rows, live, need, instructions.constant[t])
+            _dense_backward(vals, g, lo, hi, _layer(layers, instructions.layer[t]), layers.slots, weights,
+                            needs_grad, cone, weight_grads, bias_grads, x_rows, live, need, instructions.constant[t])
         elif cone[out]:
             second = right if right >= 0 else left
             backward_op(opcode, g[left], g[second], g[out], vals[left, lo:hi], vals[second, lo:hi], vals[out, lo:hi],
