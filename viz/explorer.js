@@ -14,7 +14,9 @@
   const questions = byId("questions");
   const quizButton = byId("quiz");
   // The quiz (explorer_quiz.js) asks each backprop step before it is shown; absent on a page too big for it.
-  const quiz = data.quiz ? window.gradwalkPageQuiz(data.quiz, frames, { panel: questions, score: byId("score") }) : null;
+  const quiz = data.quiz
+    ? window.gradwalkPageQuiz(data.quiz, frames, { panel: questions, score: byId("score"), next: buttons.next })
+    : null;
   let quizzing = false;
   const asking = (k) => quizzing && quiz.hides(k);  // frame k waits for the learner's answers
   const PLAY = "\u25B6\uFE0E Play";

@@ -6,7 +6,7 @@
   "use strict";
   const HELP = "Type your answer as a number (0.5, 1/2, 1 - 0.7071^2), or press Hint or Skip.";
 
-  // quiz: {rel_tol, abs_tol, steps}, one step per backprop frame in order; elements: {panel, score}.
+  // quiz: {rel_tol, abs_tol, steps}, one step per backprop frame in order; elements: {panel, score, next}.
   function create(quiz, frames, elements) {
     const checker = root.gradwalkQuiz;
     const tolerance = { rel_tol: quiz.rel_tol, abs_tol: quiz.abs_tol };
@@ -167,7 +167,11 @@
       }
       elements.panel.replaceChildren(...parts);
       const last = parts[parts.length - 1];
-      if (input) input.focus({ preventScroll: true });
+      if (input) {
+        input.focus({ preventScroll: true });
+      } else if (document.activeElement === document.body || elements.panel.contains(document.activeElement)) {
+        elements.next.focus({ preventScroll: true });  // Enter now shows the step's result
+      }
       last.scrollIntoView({ block: "nearest" });
     }
 

@@ -9,7 +9,7 @@ import viz
 import viz.html
 from autograd import Value
 from autograd.quiz import Score, check, parse_answer, quiz_data
-from tests.viz.test_html import page_data
+from tests.viz.test_html import contrast, page_data
 
 GRADS = """Object.fromEntries([...document.querySelectorAll("#graph g.node[data-grad]")].map((g) =>
   [g.querySelector("text").textContent, g.getAttribute("data-grad")]))"""
@@ -158,6 +158,58 @@ def test_typing_an_answer_does_not_step_or_zoom_and_toggling_off_restores_the_pl
     chromium.click("#quiz")  # on again: step 2 is still waiting for its answers
     assert quiz.state() == "asking" and quiz.position() == 2 and quiz.score() == "Score: 0 of 2 right (2 skipped)"
     assert chromium.errors() == []
+
+
+def test_the_whole_quiz_runs_from_the_keyboard(tmp_path, bundled, chromium):
+    chromium.open(viz.to_html(neuron(), tmp_path / "quiz.html", engine=bundled))
+    quiz = Quiz(chromium)
+    for _ in range(3):  # Tab reaches the toggle (Reset and Back are disabled at the start)
+        chromium.press("Tab")
+    assert chromium.evaluate("document.activeElement.id") == "quiz"
+    chromium.press("Enter")
+    chromium.press("ArrowRight")
+    for text in ("0.5", "0.5"):
+        chromium.page.keyboard.type(text)
+        chromium.press("Enter")
+    assert chromium.evaluate("document.activeElement.id") == "next" and quiz.state() == "asking"
+    chromium.press("Enter")  # the step's result
+    assert quiz.state() == "shown" and quiz.position() == 1
+    chromium.press("Enter")  # the next step's first question
+    assert quiz.state() == "asking" and quiz.position() == 2
+    assert chromium.evaluate("document.activeElement.id") == "answer" and quiz.score() == "Score: 2 of 2 right"
+    chromium.press("Escape")  # out of the answer field, the arrows step again
+    chromium.press("ArrowLeft")
+    assert quiz.position() == 1 and chromium.errors() == []
+
+
+def test_the_quiz_is_readable_on_a_projector_at_1280_by_720(tmp_path, bundled, chromium):
+    chromium.open(viz.to_html(neuron(), tmp_path / "quiz.html", engine=bundled))
+    chromium.click("#quiz")
+    chromium.press("ArrowRight")
+    chromium.click("#skip")
+    chromium.press("ArrowRight"), chromium.press("ArrowRight")  # step 2 has four questions
+    Quiz(chromium).answer("1")  # right
+    Quiz(chromium).answer("1")  # forgot the upstream factor
+    chromium.click("#hint")
+    chromium.page.fill("#answer", "two")
+    chromium.page.press("#answer", "Enter")  # not a number: a message under the hint
+    looks = chromium.evaluate("""["#score", ".right .verdict", ".wrong .verdict", ".asking .prompt", "#answer",
+                                  ".hint-text", ".message", "#check", "#hint", "#skip"].map((s) => {
+      const element = document.querySelector(s);
+      const style = getComputedStyle(element);
+      const background = element.tagName === "BUTTON" || element.tagName === "INPUT"
+        ? style.backgroundColor : getComputedStyle(document.body).backgroundColor;
+      return [s, parseFloat(style.fontSize), style.color, background];
+    })""")
+    seen = {selector for selector, *_ in looks}
+    assert len(seen) == 10
+    for selector, size, color, background in looks:
+        assert size >= 18, selector
+        assert contrast(color, background) >= 7, selector  # WCAG AAA for body text
+    inside = chromium.evaluate("""[...document.querySelectorAll("nav button, #score")].every((e) => {
+      const r = e.getBoundingClientRect();
+      return r.left >= 0 && r.top >= 0 && r.right <= 1280 && r.bottom <= 720; })""")
+    assert inside and chromium.evaluate("document.documentElement.scrollWidth") <= 1280
 
 
 def test_labels_show_as_text_in_the_questions(tmp_path, bundled, chromium):
