@@ -259,7 +259,7 @@
   }
 
   // Next on a step the quiz asks: once every question is answered or skipped, show the step's result.
-  function forward() {
+  function advance() {
     if (!asking(position)) {
       if (position < last) show(position + 1);
     } else if (quiz.done(position)) {
@@ -287,7 +287,7 @@
   }
 
   const actions = {
-    next: () => { pause(); forward(); },
+    next: () => { pause(); advance(); },
     back: () => { pause(); if (position > 0) show(position - 1); },
     play: () => (timer ? pause() : play()),
     reset: () => { pause(); show(0); },

@@ -97,7 +97,7 @@ def explorer_page(root, *, forward=False, title=None, seconds_per_step=DEFAULT_S
 
 
 def _quiz(frames) -> tuple:
-    """(the quiz: tolerance and each backprop frame's questions, taken out of the frames; None above the limit, note)."""
+    """(tolerance and each backprop frame's questions, popped from the frames, None); (None, why) above the limit."""
     steps = [frame.pop("questions") for frame in frames if "questions" in frame]
     asked = sum(len(step["questions"]) for step in steps)
     if asked > MAX_QUIZ_QUESTIONS:

@@ -94,7 +94,8 @@ def test_a_quiz_dialogue_right_wrong_hint_skip_and_the_score(tmp_path, bundled, 
 
     local, grad = asked[0]["questions"]
     verdict = quiz.answer("1 - 0.7071^2")
-    assert verdict == python_verdict(local, "1 - 0.7071^2") and verdict.startswith("Right: d tanh(n)/dn = 1 - tanh(n)^2")
+    assert verdict == python_verdict(local, "1 - 0.7071^2")
+    assert verdict.startswith("Right: d tanh(n)/dn = 1 - tanh(n)^2")
     chromium.click("#hint")
     assert chromium.page.locator(".hint-text").text_content() == f"Hint: {grad['hint']}"
     assert quiz.answer("1/2") == "Right: n.grad = 0 + 1 * 0.5 = 0.5."
