@@ -1,7 +1,9 @@
 """The explorer's quiz in headless Chromium: asked before shown, checked as the terminal checks, scored, escaped."""
 
 import json
+import pathlib
 import re
+import tomllib
 
 import pytest
 
@@ -262,3 +264,9 @@ def test_the_page_quiz_size_stays_near_a_kilobyte_a_question(tmp_path, bundled, 
     data = page_data(viz.to_html(y, tmp_path / "mlp.html", engine=bundled))
     asked = sum(len(step["questions"]) for step in data["quiz"]["steps"])
     assert asked > 0 and len(json.dumps(data["quiz"])) / asked < 1500
+
+
+def test_every_script_and_style_the_page_inlines_is_packaged():
+    root = pathlib.Path(__file__).resolve().parents[2]
+    packaged = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    assert sorted(packaged["viz"]) == sorted(p.name for p in (root / "viz").iterdir() if p.suffix in (".js", ".css"))
