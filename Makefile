@@ -28,6 +28,8 @@ $(PY):
 
 $(VENV)/.installed-base: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
+	@# The numba kernels, compiled once here (with progress) rather than in the middle of the tour.
+	-$(PY) -m autograd.warm
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)

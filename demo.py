@@ -18,7 +18,7 @@ import numpy as np
 
 import nn
 import viz
-from autograd import OPS, Value
+from autograd import OPS, Value, warm
 from viz.plots import pyplot, save_figure
 
 SECTIONS = {}
@@ -221,6 +221,9 @@ def main(argv=None):
     except OSError as error:
         parser.error(f"--out {args.out}: cannot make a folder there ({error.strerror}); pass a folder path")
     tour = Tour(args.out, args.quick, not args.no_render)
+    # The numba kernels compile in another process while the first sections run on Values.
+    if warm.start():
+        print("(compiling the numba kernels in the background for the later sections; once per install)")
     for name in chosen:
         title, function = SECTIONS[name]
         print(f"\n== {list(SECTIONS).index(name) + 1}. {title} ==")  # its number in the whole tour

@@ -157,11 +157,12 @@ def load():
         directory = tempfile.mkdtemp(prefix="gradwalk-kernels-")
         path = os.path.join(directory, name + ".py")
         _write_atomically(path, text)
-    if not (cache_enabled() and _is_cached(name, directory)) and not os.environ.get("NUMBA_DISABLE_JIT") == "1":
-        print("gradwalk: compiling the numba kernels (once per install, 8 to 17 s)...", file=sys.stderr)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
+    # Each kernel's first call waits for a background warm-up compiling it, or compiles it with progress.
+    from . import warm
+    warm.guard(module)
     _module = module
     return module

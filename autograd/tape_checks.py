@@ -81,6 +81,9 @@ def _as_float_array(data, argument: str, expected: str) -> np.ndarray:
         return np.ascontiguousarray(array, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise TypeError(f"{argument} must be {expected}: {error}") from None
+    except OverflowError:  # a Python int beyond the largest float
+        raise ValueError(f"{argument} holds an integer beyond the float range (about 1.8e308); "
+                         f"rescale the data") from None
 
 
 def check_domain(tape, vals) -> None:

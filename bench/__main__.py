@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 
-MODULES = ("engine", "stepper", "nn_step", "tape", "fit_loop", "render")
+MODULES = ("engine", "stepper", "nn_step", "tape", "fit_loop", "recording", "compile", "render")
 
 
 class _Tee(io.TextIOBase):

@@ -11,28 +11,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-import nbclient
-import nbconvert
-import nbformat
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.viz.browser import FLAGS, LOCAL, find_chromium  # noqa: E402  (one list of browser flags)
+from tests.viz.notebooks import run_notebook  # noqa: E402
 from viz.engine import write_atomic  # noqa: E402
 
 NOTEBOOK = ROOT / "docs" / "explore-backprop.ipynb"
-
-
-def exported_page(folder: Path) -> Path:
-    """The notebook, executed and converted to HTML in `folder`."""
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(folder)}}).execute()
-    body, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
-    page = folder / "explore-backprop.html"
-    page.write_text(body, encoding="utf-8")
-    return page
 
 
 def screenshot(page: Path, target: Path, steps: int = 2) -> Path:
@@ -50,10 +37,10 @@ def screenshot(page: Path, target: Path, steps: int = 2) -> Path:
         explorer = tab.frame_locator("iframe.gradwalk-explorer").first
         for _ in range(steps):
             explorer.locator("#next").click()
-        tab.wait_for_timeout(600)  # the flowing edges' dashes settle, the view's glide ends
+        tab.wait_for_timeout(600)  # the view's glide to the step ends
         frame = tab.locator("iframe.gradwalk-explorer").first
         frame.scroll_into_view_if_needed()
-        picture = frame.screenshot()
+        picture = frame.screenshot(animations="disabled")  # the same bytes on every run
         browser.close()
     return write_atomic(target, picture)
 
@@ -65,7 +52,8 @@ def main(argv) -> int:
     target = Path(argv[0])
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
-        print(screenshot(exported_page(Path(folder)), target))
+        _, page = run_notebook(NOTEBOOK, Path(folder))
+        print(screenshot(page, target))
     return 0
 
 

@@ -18,6 +18,7 @@ from autograd import Value, compile, name_scope
 
 from . import losses
 from .backends import BatchResult
+from .traced import check_model_tape
 from .validate import check_numbers
 
 
@@ -114,6 +115,7 @@ class NumbaBackend:
         # The loss is a mean over every target (mse averages over outputs too).
         self.per_sample = n_targets(self.nout) if loss is losses.mse else 1
         self.tape = compile([sample_loss] + outputs, inputs=inputs + targets, params=self.params)
+        check_model_tape(self.tape, model, len(targets))  # refuses a model whose graph depends on its input
         self.l2 = l2
         self.values = self.tape.param_values()
         self._seed = (0, None)

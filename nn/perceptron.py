@@ -1,5 +1,7 @@
 """Rosenblatt's perceptron: the single neuron with a step output and its own learning rule."""
 
+import math
+
 from autograd import Value
 
 from .history import History
@@ -65,14 +67,22 @@ class Perceptron(Module):
                 error = target - self.predict(x)
                 if error:
                     mistakes += 1
-                    for wi, xi in zip(self.w, x):
-                        wi.data += lr * error * xi
-                    self.b.data += lr * error
+                    self._update(lr * error, x, lr)
             correct = sum(self.predict(x) == t for x, t in zip(X.tolist(), y.tolist()))
             history.record(loss=mistakes / len(X), accuracy=correct / len(X), lr=lr)
             if mistakes == 0:
                 break
         return history
+
+    def _update(self, step: float, x: list, lr: float) -> None:
+        """w += step * x, b += step; refused (weights unchanged) if any would overflow to infinity."""
+        weights = [wi.data + step * xi for wi, xi in zip(self.w, x)] + [self.b.data + step]
+        if not all(map(math.isfinite, weights)):
+            raise ValueError(f"the perceptron's weights would overflow to infinity (lr={lr!r}, a sample with "
+                             f"|x| up to {max(map(abs, x), default=0.0):.3g}); lower lr or rescale X "
+                             f"(e.g. standardize its columns)")
+        for p, value in zip(self.own_parameters(), weights):
+            p.data = value
 
     def config(self) -> dict:
         """nin."""

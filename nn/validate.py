@@ -25,6 +25,30 @@ MAX_SAMPLES = 10 ** 7
 SEED_TYPES = (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)
 
 
+def as_float64(values, argument: str, expected: str) -> np.ndarray:
+    """`values` as a float64 array, refusing complex numbers and integers beyond float range by `argument`.
+
+    numpy would drop an imaginary part with only a ComplexWarning, and its
+    OverflowError for a huge integer names nothing.
+    """
+    if type(values) is np.ndarray and values.dtype == np.float64:  # a training step's batch: nothing to convert
+        return values
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):
+        raise TypeError(f"{argument} must be {expected}, got {type(values).__name__}") from None
+    if array.dtype.kind == "c" or (array.dtype == object and any(isinstance(v, complex) for v in array.flat)):
+        raise TypeError(f"{argument} holds complex numbers; give real numbers (take .real or abs() first "
+                        f"if the imaginary parts are meant to be dropped)")
+    try:
+        return array.astype(np.float64, copy=False)
+    except OverflowError:
+        raise ValueError(f"{argument} holds an integer beyond the float range (about 1.8e308), and "
+                         f"gradwalk computes in float64: rescale the data") from None
+    except (TypeError, ValueError):
+        raise TypeError(f"{argument} must be {expected}, got {type(values).__name__}") from None
+
+
 def check_positive(number, argument: str) -> float:
     """Return `number` as a float if it is finite and > 0, else raise naming `argument`."""
     if isinstance(number, bool) or not isinstance(number, (int, float, np.integer, np.floating)):
@@ -140,18 +164,19 @@ def check_pair(pair, argument: str, types=(int, float, str, np.generic), noun: s
         raise type(error)(f"{argument} must be a pair (negative, positive) such as (0, 1) or (-1, 1), "
                           f"got {pair!r}") from None
     typed = all(isinstance(v, types) and not isinstance(v, bool) for v in (first, second))
-    if isinstance(pair, str) or not typed or first == second:
+    # NaN == NaN is False, so two NaNs would pass as "different"; a NaN label never matches a class anyway
+    if isinstance(pair, str) or not typed or first == second or _is_nan(first) or _is_nan(second):
         raise ValueError(f"{argument} must be two different {noun} such as (0, 1) or (-1, 1), got {pair!r}")
     return first, second
 
 
+def _is_nan(value) -> bool:
+    return isinstance(value, (float, np.floating)) and math.isnan(value)
+
+
 def check_numbers(values, argument: str, finite: bool = True) -> np.ndarray:
     """`values` as a float64 array (any shape) of numbers, finite unless `finite` is False, or a clear error."""
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{argument} must be an array of numbers (rows all the same length), "
-                        f"got {type(values).__name__}") from None
+    array = as_float64(values, argument, "an array of numbers (rows all the same length)")
     if finite and not np.isfinite(array).all():
         raise ValueError(f"{argument} contains NaN or infinity at index {np.argwhere(~np.isfinite(array))[0].tolist()}")
     return array
@@ -159,11 +184,7 @@ def check_numbers(values, argument: str, finite: bool = True) -> np.ndarray:
 
 def check_samples(X, nin=None, argument: str = "X") -> np.ndarray:
     """X as a finite float64 array of shape (samples, nin), or a clear error."""
-    try:
-        array = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{argument} must be a 2-D array of numbers, one row per sample "
-                        f"(all rows the same length), got {type(X).__name__}") from None
+    array = as_float64(X, argument, "a 2-D array of numbers, one row per sample (all rows the same length)")
     if array.ndim == 1 and nin == 1:
         array = array.reshape(-1, 1)
     if array.ndim != 2:
@@ -181,10 +202,7 @@ def check_samples(X, nin=None, argument: str = "X") -> np.ndarray:
 
 def check_labels(y, n: int, allowed=None, argument: str = "y", hint: str = "") -> np.ndarray:
     """y as a 1-D array of n finite numbers, each in `allowed` when given, or a clear error."""
-    try:
-        array = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{argument} must be a 1-D array of numbers, got {type(y).__name__}") from None
+    array = as_float64(y, argument, "a 1-D array of numbers")
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1:

@@ -13,13 +13,18 @@ from numbers import Integral
 
 import numpy as np
 
-from autograd import Value, compile, no_grad
+from autograd import Value, compile, no_grad, warm
+from nn.traced import first_mismatch
 
 from . import labels
 from .engine import check_number
 from .plots import _finish, finite_span, pyplot
 
 MAX_FLOAT = sys.float_info.max
+CHECKED_ROWS = 32  # rows on which the fast path's tape is checked against the model itself
+# Nodes times rows the Value path evaluates in about a second (XOR's 2-4-1 MLP on a 150x150 grid is 1.1M):
+# below this, a plot does not wait for the numba kernels to compile.
+VALUE_PATH_NODES = 1_500_000
 
 CLASS_COLORS = ("#1c7ed6", "#f76707", "#2f9e44", "#ae3ec9", "#e03131", "#0c8599", "#f59f00", "#495057")
 
@@ -37,15 +42,37 @@ def _row(out) -> list:
                         f"got {type(out).__name__}") from None
 
 
-def _traced_outputs(model, points):
-    """Outputs through the numba tape: the model's graph built once on placeholder inputs; None if it cannot be."""
-    inputs = [Value(0.0, label=f"x{i}") for i in range(points.shape[1])]
+def _tape(model, nin: int):
+    """The model's graph built once on placeholder inputs and compiled into a tape; None if it cannot be."""
+    inputs = [Value(0.0, label=f"x{i}") for i in range(nin)]
     try:
         out = model(inputs)
-        tape = compile(out if isinstance(out, Value) else list(out), inputs=inputs)
+        return compile(out if isinstance(out, Value) else list(out), inputs=inputs)
     except (TypeError, ValueError):
         return None
-    return tape.forward(points)
+
+
+def _agrees(model, points, outputs) -> bool:
+    """Whether the tape's `outputs` match the model itself on CHECKED_ROWS rows spread over `points`."""
+    checked = np.unique(np.linspace(0, len(points) - 1, CHECKED_ROWS).astype(np.int64))
+    return first_mismatch(model, points[checked], outputs[checked]) is None
+
+
+def _forward(tape, points, wait: bool):
+    """The tape's outputs for every row of `points`; None when the Value path should draw instead of waiting.
+
+    With wait=False, a batch whose kernels are still to be compiled (or are compiling in
+    the background) runs in slices through the small-batch kernels when those are ready,
+    or, for a graph small enough, gives None so that the Value path draws it at once.
+    """
+    if wait or warm.ready(len(points)):
+        return tape.forward(points)
+    if warm.ready(warm.SMALL_BATCH):
+        step = warm.SMALL_BATCH
+        return np.vstack([tape.forward(points[i:i + step]) for i in range(0, len(points), step)])
+    if len(tape.order) * len(points) <= VALUE_PATH_NODES:
+        return None
+    return tape.forward(points)  # too big for the Value path: waits for the kernels, showing progress
 
 
 def model_outputs(model, points, fast=None) -> np.ndarray:
@@ -53,16 +80,24 @@ def model_outputs(model, points, fast=None) -> np.ndarray:
 
     `model` is called on one sample (a list of floats) and returns a Value, a
     number or a list of them. With numba installed (fast=None or True) and a model
-    that accepts Values, its graph is compiled once into a tape that runs every row.
+    that accepts Values, its graph is compiled once into a tape that runs every row;
+    with fast=None, a small graph is drawn on the Value path rather than waiting for
+    the numba kernels to compile. A model whose graph depends on its input (a branch
+    on x.data) disagrees with that tape on the rows checked; it is then called on
+    every row (with Values).
     """
+    wait = fast is not None
     if fast is None:
         fast = importlib.util.find_spec("numba") is not None
-    if fast:
-        outputs = _traced_outputs(model, points)
-        if outputs is not None:
+    tape = _tape(model, points.shape[1]) if fast else None
+    if tape is not None:
+        outputs = _forward(tape, points, wait)
+        if outputs is not None and _agrees(model, points, outputs):
             return outputs
     with no_grad():
-        return np.array([_row(model(point)) for point in points.tolist()])
+        if tape is None:
+            return np.array([_row(model(point)) for point in points.tolist()])
+        return np.array([_row(model([Value(x) for x in point])) for point in points.tolist()])
 
 
 def _predict(model, points) -> np.ndarray:

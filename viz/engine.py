@@ -11,18 +11,22 @@ Engines are tried in this order:
 graphviz-pure writes SVG and PNG; PDF needs Graphviz's ``dot``.
 """
 
+import itertools
 import os
+import re
+import secrets
 import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import warnings
 from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
 
 import graphviz
+
+from nn import files
 
 ENV_VAR = "GRADWALK_DOT"
 BUNDLED = "graphviz-pure"
@@ -31,6 +35,8 @@ SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "g
 DEFAULT_DPI = 144  # PNG pixels per inch: sharp on high-density screens and projectors
 DEFAULT_TIMEOUT = 60.0
 MAX_TIMEOUT = 86400.0  # a day: subprocess cannot wait forever (timeout=inf overflows inside selectors)
+_drawings = itertools.count(1)  # numbers each fitted SVG's ids, so a notebook's drawings never share one
+_session = secrets.token_hex(3)
 INSTALL_HINT = ("install one: `pip install graphviz-pure` (Linux, macOS and Windows wheels), or Graphviz's dot "
                 "(`apt install graphviz`, `brew install graphviz`, `winget install graphviz`), or set "
                 f"{ENV_VAR} to the path of a dot executable")
@@ -125,22 +131,7 @@ def find_engine(engine=None) -> Engine:
 
 def write_atomic(path, data: bytes) -> Path:
     """Write `data` to `path` through a temporary file and a rename, so no reader sees half a file."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"path {str(path)!r} is in a folder that does not exist; "
-                                f"create {str(path.parent)!r} first")
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    return path
+    return Path(files.write_atomic(path, data))
 
 
 def dot_source(root_or_dot, **options) -> str:
@@ -249,12 +240,28 @@ class Diagram:
         return self.svg()
 
     def _repr_html_(self):  # preferred by notebooks: scales down to the output width
-        from .jupyter import fitted_svg
-
         return fitted_svg(self.svg())
 
     def __repr__(self):
         return f"<Diagram: {self.source.count(' -> ')} edges; .svg(), .render(path), or display it in Jupyter>"
+
+
+def fitted_svg(svg: str) -> str:
+    """An engine's SVG as HTML that scales down to the output width (never above its own size), ids made unique."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise RenderError("the Graphviz engine wrote no <svg> element; check the engine with viz.find_engine()")
+    svg = re.sub(r"<!--.*?-->", "", svg[start:], flags=re.S)
+    end = svg.index(">")
+    width = re.search(r'\swidth="([\d.]+)pt"', svg[:end])
+    tag = re.sub(r'\s(?:width|height)="[^"]*"', "", svg[:end])
+    limit = f"max-width: {width.group(1)}pt; " if width else ""
+    # Graphviz numbers its ids from 1 in every drawing, and a notebook holds many (from earlier sessions too).
+    prefix = f"gw{_session}-{next(_drawings)}-"
+    body = re.sub(r'\bid="', f'id="{prefix}', svg[end:])
+    body = re.sub(r'(url\(#|href="#)', rf"\g<1>{prefix}", body)
+    return (f'<div class="gradwalk-diagram" style="overflow-x: auto">{tag} '
+            f'style="{limit}width: 100%; height: auto; display: block"{body.strip()}</div>')
 
 
 def draw(root, *, engine=None, **options) -> Diagram:

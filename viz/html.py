@@ -29,7 +29,7 @@ from autograd.answer import ABS_TOL, REL_TOL
 
 from .engine import DEFAULT_TIMEOUT, RenderError, _check_timeout, check_seconds, find_engine, write_atomic
 from .frames import record_frames
-from .graph import _group_members, build, diagram_options, graph_nodes, model_hint, scope_part
+from .graph import TooManyNodesError, _group_members, build, diagram_options, graph_nodes, model_hint, scope_part
 from .labels import format_number
 
 DEFAULT_SECONDS = 1.5  # how long Play shows each step
@@ -39,6 +39,7 @@ MAX_QUIZ_QUESTIONS = 600  # about 1 KB each: a bigger graph's page leaves the qu
 SCREEN = (1280, 720)  # the screen the layout is chosen for; the page itself fits any window
 _PAGE_SETS = ("highlight", "show_grad")  # drawing options the page decides itself
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+_OPENED_ID = re.compile(r'\bid="')  # the open drawing's ids get a prefix: both drawings number theirs from 1
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
@@ -48,7 +49,7 @@ def to_html(root, path, *, forward=False, title=None, seconds_per_step=DEFAULT_S
 
     forward=True first steps through the forward pass, showing each value as it is
     computed. Drawing options are those of `viz.to_dot` except highlight and show_grad;
-    collapse='neuron' or 'layer' draws each neuron or layer as one box, framed while a
+    collapse='neuron' or 'layer' draws each neuron or layer as one box, shown open while a
     step works inside it. Without rankdir, the page gets whichever of 'TB' and 'LR'
     draws larger on a 1280x720 screen. The steps are taken (gradient hooks run) to
     record them, then undone: every grad, and a stepper's position, are left as they were.
@@ -80,20 +81,41 @@ def explorer_page(root, *, forward=False, title=None, seconds_per_step=DEFAULT_S
         frames = record_frames(stepper, nodes, number, forward)
         width = _cell_width(max(len(text) for frame in frames for _, text, _ in frame["grads"]))
         drawings = [build(stepper.root, replace(options, rankdir=rankdir), width) for rankdir in rankdirs]
+        opened = [_opened(stepper.root, replace(options, rankdir=rankdir), width) for rankdir in rankdirs]
     finally:
         stepper.reset()
         for _ in range(position):
             stepper.step()
-    drawing, svg = max(((d, _svg(d, found, timeout)) for d in drawings), key=lambda pair: _fit(pair[1]))
+    svgs = [_svg(d, found, timeout) for d in drawings]
+    best = max(range(len(svgs)), key=lambda i: _fit(svgs[i]))
+    drawing, svg = drawings[best], svgs[best]
     shows = _shown_by_boxes(nodes, stepper.root, options.collapse)
     described = [_node(n, stepper.names[n], drawing, number, shows.get(n)) for n in nodes]
+    # A stepper part way through opens at its own step (after the forward frames, if shown).
+    data = dict(seconds=seconds_per_step, frames=frames, nodes=described,
+                start=position + (len(nodes) if forward and position else 0))
+    if opened[best] is not None:  # the same graph with every box open, shown while a step works inside a box
+        svg += "\n" + _OPENED_ID.sub('id="o-', _svg(opened[best], found, timeout)).replace("<svg", "<svg hidden", 1)
+        data["opened"] = [_node(n, stepper.names[n], opened[best], number, None, "o-") for n in nodes]
     for frame in frames:  # the edges a step's gradient (or a forward value) flows along
         active = described[frame["active"]] if frame["active"] is not None else dict(edges=[], result_edge=None)
         frame["edges"] = active["edges"] + ([active["result_edge"]] if active["result_edge"] else [])
+        if frame["active"] is not None and nodes[frame["active"]] in shows:  # say which box the step is in
+            frame["heading"] += f" \u2014 inside {scope_part(nodes[frame['active']].scope, options.collapse)}"
+            frame["view"] = 1 if "opened" in data else 0
     title = title if title is not None else f"Backprop through {stepper.names[stepper.root]}"
-    quiz, note = _quiz(frames)
-    data = dict(seconds=seconds_per_step, frames=frames, nodes=described, quiz=quiz)
+    data["quiz"], note = _quiz(frames)
     return _page(title, svg, script_json(data), inline, note)
+
+
+def _opened(root, options, width):
+    """With collapse: the Drawing with every neuron or layer open, as a framed cluster; None if it is too big."""
+    if not options.collapse:
+        return None
+    try:
+        return build(root, replace(options, collapse=None, cluster=options.collapse), width)
+    except TooManyNodesError:  # the boxes then stay closed
+        return None
 
 
 def _quiz(frames) -> tuple:
@@ -158,14 +180,17 @@ def _cell_width(characters: int) -> int:
     return round(0.6 * characters * FONT_SIZE + 14)
 
 
-def _node(node, name, drawing, number, shown_by_box) -> dict:
+def _node(node, name, drawing, number, shown_by_box, prefix="") -> dict:
     """What the page needs about one Value: its box and edges in the SVG, its name, its data as shown.
 
     `shown_by_box` is None for a Value with a box of its own; for one inside a collapsed
-    neuron or layer, whether that box shows its numbers (as "out").
+    neuron or layer, whether that box shows its numbers (as "out"). `prefix` starts the
+    edge ids of a second drawing on the page.
     """
-    edges = [drawing.operand_edges[(node, j)] for j in range(len(node.parents)) if (node, j) in drawing.operand_edges]
-    described = dict(box=drawing.node_ids[node], result_edge=drawing.result_edges.get(node), edges=edges, name=name,
+    edges = [prefix + drawing.operand_edges[(node, j)] for j in range(len(node.parents))
+             if (node, j) in drawing.operand_edges]
+    result = drawing.result_edges.get(node)
+    described = dict(box=drawing.node_ids[node], result_edge=result and prefix + result, edges=edges, name=name,
                      data=f"data {number(node.data)}", value=repr(node.data))
     if shown_by_box is not None:
         described.update(boxed=True, shows=shown_by_box, data=f"out {number(node.data)}")

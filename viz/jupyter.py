@@ -21,12 +21,10 @@ True
 """
 
 import html
-import itertools
 import re
-import secrets
 import warnings
 
-from .engine import EngineNotFoundError, RenderError
+from .engine import EngineNotFoundError, RenderError, fitted_svg
 from .engine import draw as _draw
 from .engine import render as _render
 from .graph import TooManyNodesError
@@ -36,8 +34,6 @@ from .plots import plot_loss as _plot_loss
 
 OUTPUT_WIDTH = 860  # CSS pixels of a notebook's output area (JupyterLab: about 850), to size the frame by
 MIN_HEIGHT, MAX_HEIGHT = 480, 640  # the frame's height: the controls and a few steps' text, at most a laptop's view
-_ids = itertools.count(1)
-_session = secrets.token_hex(3)
 
 
 class Explorer:
@@ -73,24 +69,6 @@ def _frame_height(page: str) -> int:
     size = re.search(r'<svg[^>]*viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', page)
     aspect = float(size.group(2)) / max(float(size.group(1)), 1.0) if size else 0.75
     return round(min(MAX_HEIGHT, max(MIN_HEIGHT, 100 + 0.66 * OUTPUT_WIDTH * aspect)))
-
-
-def fitted_svg(svg: str) -> str:
-    """An engine's SVG as HTML that scales down to the output width (never above its own size), ids made unique."""
-    start = svg.find("<svg")
-    if start < 0:
-        raise RenderError("the Graphviz engine wrote no <svg> element; check the engine with viz.find_engine()")
-    svg = re.sub(r"<!--.*?-->", "", svg[start:], flags=re.S)
-    end = svg.index(">")
-    width = re.search(r'\swidth="([\d.]+)pt"', svg[:end])
-    tag = re.sub(r'\s(?:width|height)="[^"]*"', "", svg[:end])
-    limit = f"max-width: {width.group(1)}pt; " if width else ""
-    # Graphviz numbers its ids from 1 in every drawing, and a notebook holds many (from earlier sessions too).
-    prefix = f"gw{_session}-{next(_ids)}-"
-    body = re.sub(r'\bid="', f'id="{prefix}', svg[end:])
-    body = re.sub(r'(url\(#|href="#)', rf"\g<1>{prefix}", body)
-    return (f'<div class="gradwalk-diagram" style="overflow-x: auto">{tag} '
-            f'style="{limit}width: 100%; height: auto; display: block"{body.strip()}</div>')
 
 
 def value_mimebundle(value) -> dict:

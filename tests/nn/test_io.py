@@ -101,7 +101,7 @@ BAD_FILES = [
     ("flipped digit", flip_a_digit, "checksum mismatch"),
     ("not an object", lambda p: p.write_text("[1, 2]"), "not a gradwalk model file"),
     ("other format", lambda p: p.write_text(p.read_text().replace("gradwalk.model", "keras")), "format is 'keras'"),
-    ("newer version", lambda p: p.write_text(p.read_text().replace('"version": 1', '"version": 2')), "newer gradwalk"),
+    ("newer version", lambda p: p.write_text(p.read_text().replace('"version": 1', '"version": 3')), "newer gradwalk"),
     ("bad version", lambda p: p.write_text(p.read_text().replace('"version": 1', '"version": "1"')), "positive integer"),
     ("no checksum", lambda p: p.write_text(json.dumps({k: v for k, v in json.loads(p.read_text()).items()
                                                          if k != "checksum"})), "missing the 'checksum'"),
@@ -124,6 +124,50 @@ def test_bad_files_are_rejected_naming_the_file_and_problem(tmp_path, name, dama
     with pytest.raises(ModelFileError, match=message) as caught:
         load(path)
     assert str(path) in str(caught.value)
+
+
+def labelled_file(tmp_path):
+    """A version 2 file: a Layer named 'enc' (its labels differ from a fresh Layer's)."""
+    path = tmp_path / "m.json"
+    save(Layer(2, 2, name="enc", seed=0), path)
+    return path
+
+
+BAD_LABEL_FILES = [
+    ("labels in a version 1 file", lambda m: m.update(labels={"L0.N0.b": "x"}), good_file, r"unknown field\(s\) \['labels'\]"),
+    ("version 2 without labels", lambda m: m.pop("labels"), labelled_file, "missing the 'labels' field"),
+    ("labels a list", lambda m: m.update(labels=["enc.N0.w0"]), labelled_file, "'labels' must be an object"),
+    ("label of no parameter", lambda m: m["labels"].update({"N7.w0": "x"}), labelled_file, r"unknown parameters \['N7.w0'\]"),
+    ("label a number", lambda m: m["labels"].update({"N0.b": 3}), labelled_file, r"not str for \['N0.b'\]"),
+]
+
+
+@pytest.mark.parametrize("name, damage, make, message", BAD_LABEL_FILES, ids=[b[0] for b in BAD_LABEL_FILES])
+def test_bad_labels_are_rejected_naming_the_file_and_problem(tmp_path, name, damage, make, message):
+    path = make(tmp_path)
+    rewrite(path, damage)
+    with pytest.raises(ModelFileError, match=message) as caught:
+        load(path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_version_1_file_reads_with_the_usual_labels(tmp_path):
+    path = tmp_path / "m.json"
+    payload = {"type": "Layer", "config": {"nin": 1, "nout": 1, "activation": "tanh", "init": "xavier"},
+               "parameters": {"N0.w0": 0.25, "N0.b": -0.5}}
+    path.write_text(json.dumps({"format": "gradwalk.model", "version": 1, "checksum": checksum(payload),
+                                "model": payload}))
+    loaded = load(path)
+    assert [(p.label, p.data) for p in loaded.parameters()] == [("N0.w0", 0.25), ("N0.b", -0.5)]
+
+
+def test_labels_are_saved_only_where_they_differ(tmp_path):
+    model = MLP(2, [2, 1], seed=0)
+    model.parameters()[4].label = "L0.N1.w1 (frozen)"
+    save(model, tmp_path / "m.json")
+    document = json.loads((tmp_path / "m.json").read_text())
+    assert document["version"] == 2 and document["model"]["labels"] == {"L0.N1.w1": "L0.N1.w1 (frozen)"}
+    assert load(tmp_path / "m.json").parameters()[4].label == "L0.N1.w1 (frozen)"
 
 
 def test_missing_file_and_directory(tmp_path):
@@ -192,3 +236,11 @@ def test_a_large_model_loads_exactly(tmp_path):
     model = MLP(16, [128, 128, 1], seed=1)
     save(model, tmp_path / "big.json")
     assert bits(load(tmp_path / "big.json")) == bits(model)
+
+
+@pytest.mark.parametrize("model", [MLP(3, [2, 4, 1], seed=0), Layer(2, 3, seed=0), Neuron(4, seed=0), Perceptron(2)],
+                         ids=["MLP", "Layer", "Neuron", "Perceptron"])
+def test_default_labels_are_the_labels_a_fresh_model_gets(model):
+    from nn.io import default_labels
+
+    assert list(default_labels(type(model).__name__, model.config())) == [p.label for p in model.parameters()]

@@ -192,6 +192,19 @@ def test_micrograd_models_train_with_nn_fit_and_the_numba_path():
     assert finals[0] == pytest.approx(finals[1], rel=1e-10, abs=1e-12)
 
 
+def test_saving_names_the_class_and_the_one_call_twin_saves_the_same_weights(tmp_path):
+    random.seed(9)
+    model = MLP(2, [4, 1])
+    with pytest.raises(TypeError, match=r"can only save nn's own .* got nn\.micrograd\.MLP"):
+        nn.save(model, tmp_path / "m.json")
+    twin = nn.MLP(2, [4, 1], activation="relu", init="uniform", seed=0)
+    for mine, theirs in zip(twin.parameters(), model.parameters()):
+        mine.data = theirs.data
+    nn.save(twin, tmp_path / "twin.json")
+    loaded = nn.load(tmp_path / "twin.json")
+    assert loaded([0.3, -0.8]).data == model([0.3, -0.8]).data
+
+
 def test_gradwalks_one_call_for_micrograds_model():
     """nn.MLP(nin, nouts, activation="relu", init="uniform") is micrograd's architecture and weight law."""
     ours = nn.MLP(2, [16, 16, 1], activation="relu", init="uniform", seed=3)

@@ -215,7 +215,9 @@ else:
              "seconds_per_step"),
         case("html timeout inf", lambda: to_html(expression(), "page.html", timeout=math.inf), ValueError,
              "timeout"),
-        case("html collapse", lambda: to_html(expression(), "page.html", collapse="layer"), TypeError, "collapse"),
+        case("html collapse unknown", lambda: to_html(expression(), "page.html", collapse="brain"), ValueError,
+             "collapse"),
+        case("html show_grad", lambda: to_html(expression(), "page.html", show_grad=False), TypeError, "show_grad"),
     ]
 
 

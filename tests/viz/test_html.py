@@ -90,6 +90,20 @@ def test_the_embedded_grads_are_backwards_and_the_explanations_the_steppers(tmp_
         assert [names[i] for i in frame["updated"]] == sorted({e.parent_name for e in step.edges}, key=names.index)
 
 
+def test_the_closing_summary_gives_every_leafs_grad_and_its_meaning(tmp_path, bundled):
+    y, named = graph()
+    data = page_data(viz.to_html(y, tmp_path / "page.html", engine=bundled))
+    summary = data["frames"][-1]
+    names = [node["name"] for node in data["nodes"]]
+    expected = expected_grads()
+    assert summary["phase"] == "summary" and sorted(names[i] for i in summary["updated"]) == ["a", "b", "c"]
+    lines = {line.split(".grad = ")[0]: line for kind, line in summary["lines"] if kind == "update"}
+    assert sorted(lines) == ["a", "b", "c"]
+    for leaf, line in lines.items():
+        assert line.startswith(f"{leaf}.grad = {format_number(expected[leaf], 4)}: ")
+        assert ("y rises as" in line) == (expected[leaf] > 0) and ("y falls as" in line) == (expected[leaf] < 0)
+
+
 def test_forward_pass_first_shows_the_values_in_the_order_they_were_made(tmp_path, bundled):
     y, named = graph()
     data = page_data(viz.to_html(y, tmp_path / "page.html", forward=True, engine=bundled))
@@ -252,6 +266,11 @@ def test_forward_pass_reveals_values_then_backprop_follows(tmp_path, bundled, ch
     path = viz.to_html(y, tmp_path / "forward.html", forward=True, engine=bundled)
     assert open_page(chromium, path)
     assert {data for data, _, _ in shown(chromium).values()} == {"data ?"}
+    # The start screen, every value still to come, must read on a projector: dimmed, not faded away.
+    looks = chromium.evaluate("""[...document.querySelectorAll("#graph g.node.pending")].map((g) => {
+      const text = g.querySelector("text"); return [parseFloat(getComputedStyle(g).opacity), text.getAttribute("fill")
+        || getComputedStyle(text).fill]; })""")
+    assert looks and all(opacity >= 0.5 for opacity, _ in looks)
     for _ in named:
         chromium.press("ArrowRight")
     assert chromium.evaluate("document.body.getAttribute('data-phase')") == "forward"
@@ -370,27 +389,36 @@ def test_a_big_graph_opens_readable_on_its_first_step_and_browser_zoom_enlarges_
     assert sizes[1] >= 1.4 * sizes[0]  # in device pixels the graph grows with the browser's zoom
 
 
-def test_collapse_draws_neurons_as_boxes_framed_while_a_step_works_inside(tmp_path, bundled, chromium):
+def test_collapse_draws_neurons_as_boxes_that_open_while_a_step_works_inside(tmp_path, bundled, chromium):
     loss = mlp_loss()
     path = viz.to_html(loss, tmp_path / "collapsed.html", collapse="neuron", engine=bundled)
     data = page_data(path)
     boxes = {node["box"] for node in data["nodes"] if node.get("boxed")}
     assert len(boxes) == 4  # three hidden neurons and the output neuron
+    names = [node["name"] for node in data["nodes"]]
     assert open_page(chromium, path)
-    seen = set()
+    closed = "document.querySelectorAll('#graph svg')[0].getBoundingClientRect().width > 0"
+    assert chromium.evaluate(closed)
+    seen, views = set(), []
     while not chromium.evaluate("document.getElementById('next').disabled"):
         chromium.click("#next")
         frame = data["frames"][position(chromium)]
-        if frame["active"] is not None and data["nodes"][frame["active"]].get("boxed"):
-            active = chromium.evaluate("[...document.querySelectorAll('#graph g.node.active')]"
-                                       ".map((g) => g.querySelector('text').textContent)")
-            assert len(active) == 1 and active[0].startswith("layer")  # the neuron's box, named
-            seen.add(active[0])
-    assert len(seen) == 4 and chromium.errors() == []
+        view = chromium.evaluate("document.body.getAttribute('data-view')")
+        views.append(view)
+        inside = frame["active"] is not None and data["nodes"][frame["active"]].get("boxed")
+        assert view == ("open" if inside else "closed")
+        if inside:  # the open drawing, its active box the Value this step works on, and the heading names the box
+            active = chromium.evaluate("[...document.querySelectorAll('#graph svg:not([hidden]) g.node.active"
+                                       "[data-grad] > title')].map((t) => t.textContent.split(': data ')[0])")
+            assert active == [names[frame["active"]]]
+            heading = chromium.evaluate("document.getElementById('status').textContent")
+            seen.add(heading.split(" inside ")[1])
+    assert len(seen) == 4 and "closed" in views and chromium.errors() == []
+    assert chromium.evaluate(closed)  # the summary shows the boxes closed again
     oracle = mlp_loss()  # the same weights (seed 0): its backward() gives the grads each box must show
     oracle.backward()
     expected = {node["name"]: value.grad for node, value in zip(data["nodes"], viz.graph.graph_nodes(oracle))}
-    shows = chromium.evaluate("""[...document.querySelectorAll("#graph g.node[data-grad]")].map((g) =>
+    shows = chromium.evaluate("""[...document.querySelectorAll("#graph svg:first-of-type g.node[data-grad]")].map((g) =>
       [g.querySelector("title").textContent.split(": data ")[0], g.getAttribute("data-grad")])""")
     outputs = [node["name"] for node in data["nodes"] if node.get("shows")]
     assert set(outputs) <= {name for name, _ in shows} and len(outputs) == 4

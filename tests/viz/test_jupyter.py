@@ -85,3 +85,21 @@ def test_two_explorers_in_one_page_step_only_when_focused(bundled, chromium, tmp
     active = frames[0].locator("#graph g.node.active[data-grad] > title").text_content()
     assert active.startswith(steps[1].name + ": data")  # the highlight is on the node the stepper's step 2 names
     assert chromium.errors() == [] and chromium.refused == []
+
+
+def test_a_stepper_part_way_through_opens_at_its_step(bundled, chromium, tmp_path):
+    o, named = neuron()
+    stepper = o.backward_steps()
+    stepper.step(), stepper.step()
+    during = {name: value.grad for name, value in named.items()}
+    frame = viz.explore(stepper, engine=bundled)._repr_html_()
+    assert stepper.position == 2 and {name: value.grad for name, value in named.items()} == during
+    (tmp_path / "one.html").write_text(OUTPUT.format(width=860, cells=frame), encoding="utf-8")
+    chromium.open(tmp_path / "one.html")
+    explorer = chromium.page.frame_locator("iframe").first
+    assert explorer.locator("body").get_attribute("data-position") == "2"
+    explorer.locator("#next").click()
+    step = stepper.step()
+    assert explorer.locator("#graph g.node.active[data-grad] > title").text_content().startswith(step.name + ":")
+    explorer.locator("#reset").click()
+    assert explorer.locator("body").get_attribute("data-position") == "0"

@@ -8,6 +8,7 @@ import pytest
 from autograd import topological_order
 from tests.viz.browser import skip_or_fail
 from tests.viz.conftest import neuron
+from tests.viz.notebooks import run_notebook
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "docs" / "explore-backprop.ipynb"
 
@@ -26,16 +27,8 @@ def jupyter():
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     """The notebook after a kernel on this interpreter (ipykernel) ran every cell, and its nbconvert HTML."""
-    nbformat, nbclient, nbconvert = jupyter()
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    folder = tmp_path_factory.mktemp("notebook")
-    client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
-                                     resources={"metadata": {"path": str(folder)}})
-    client.execute()
-    page = folder / "explore-backprop.html"
-    body, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
-    page.write_text(body, encoding="utf-8")
-    return notebook, page
+    jupyter()
+    return run_notebook(NOTEBOOK, tmp_path_factory.mktemp("notebook"))
 
 
 def test_the_notebook_is_committed_without_outputs():

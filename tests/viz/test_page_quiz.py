@@ -10,8 +10,10 @@ import viz
 import viz.html
 from autograd import Value
 from autograd.quiz import Score, check, parse_answer, quiz_data
-from tests.viz.test_html import contrast, page_data
+from tests.viz.test_html import contrast, mlp_loss, page_data
 
+OPEN_GRADS = """Object.fromEntries([...document.querySelectorAll("#graph svg:not([hidden]) g.node[data-grad]")].map(
+  (g) => [g.querySelector("title").textContent.split(": ")[0], g.getAttribute("data-grad")]))"""
 GRADS = """Object.fromEntries([...document.querySelectorAll("#graph g.node[data-grad]")].map((g) =>
   [g.querySelector("text").textContent, g.getAttribute("data-grad")]))"""
 
@@ -212,6 +214,40 @@ def test_the_quiz_is_readable_on_a_projector_at_1280_by_720(tmp_path, bundled, c
       const r = e.getBoundingClientRect();
       return r.left >= 0 && r.top >= 0 && r.right <= 1280 && r.bottom <= 720; })""")
     assert inside and chromium.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_a_step_inside_a_collapsed_neuron_is_asked_in_the_open_drawing_with_the_grads_before_it(tmp_path, bundled,
+                                                                                                chromium):
+    path = viz.to_html(mlp_loss(), tmp_path / "collapsed.html", collapse="neuron", engine=bundled)
+    data = page_data(path)
+    chromium.open(path)
+    quiz = Quiz(chromium)
+    chromium.click("#quiz")
+    chromium.click("#next")
+    while not data["nodes"][data["frames"][quiz.position()]["active"]].get("boxed"):  # skip to a step inside a box
+        assert quiz.state() == "asking"
+        chromium.click("#skip"), chromium.click("#next"), chromium.click("#next")
+    k = quiz.position()
+    frame, name = data["frames"][k], data["nodes"][data["frames"][k]["active"]]["name"]
+    number = int(re.match(r"Backprop: step (\d+) of", frame["heading"]).group(1))
+    assert quiz.state() == "asking" and chromium.evaluate("document.body.getAttribute('data-view')") == "open"
+    status = chromium.evaluate("document.getElementById('status').textContent")
+    assert status.endswith(": your turn") and " inside " in status
+    active = chromium.evaluate("[...document.querySelectorAll('#graph svg:not([hidden]) g.node.active[data-grad]"
+                               " > title')].map((t) => t.textContent.split(': data ')[0])")
+    assert active == [name]
+    oracle = mlp_loss().backward_steps()  # the same weights (seed 0), stepped by the terminal's stepper
+    for _ in range(number - 1):
+        oracle.step()
+    before = {oracle.names[n]: n.grad for n in viz.graph.graph_nodes(oracle.root)}
+    assert {key: float(exact) for key, exact in chromium.evaluate(OPEN_GRADS).items()} == before
+    assert chromium.evaluate("document.querySelectorAll('#graph svg:not([hidden]) g.node.updated').length") == 0
+    chromium.click("#skip"), chromium.click("#next")  # the step's result, in the same open drawing
+    oracle.step()
+    after = {oracle.names[n]: n.grad for n in viz.graph.graph_nodes(oracle.root)}
+    assert quiz.state() == "shown" and chromium.evaluate("document.body.getAttribute('data-view')") == "open"
+    assert {key: float(exact) for key, exact in chromium.evaluate(OPEN_GRADS).items()} == after != before
+    assert chromium.errors() == []
 
 
 def test_labels_show_as_text_in_the_questions(tmp_path, bundled, chromium):

@@ -1,6 +1,5 @@
 """viz.render_steps: one frame per stepper step, one layout for all, an animated GIF."""
 
-import re
 import xml.etree.ElementTree as ElementTree
 
 import pytest

@@ -1,0 +1,174 @@
+"""Compiling the numba kernels ahead of use: the background warm-up, its fallback, the progress line.
+
+The cold tests compile in fresh processes on a cache of their own (numba's own
+counters say whether a kernel came from the cache), so they do not depend on what
+the rest of the session compiled; they share one cold cache to keep to two compiles.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Value, compile, kernels, warm
+
+ROOT = Path(__file__).resolve().parents[2]
+jit = pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="nothing is compiled without the JIT")
+
+
+def run_python(code: str, cache: Path, **env):
+    """Run `code` in a fresh interpreter with its kernel cache in `cache`; (stdout, stderr)."""
+    environment = {key: value for key, value in os.environ.items() if key != "GRADWALK_NUMBA_CACHE"}
+    environment.update(GRADWALK_CACHE_DIR=str(cache), NUMBA_CACHE_DIR=str(cache), **env)
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, cwd=ROOT,
+                          env=environment, timeout=900)
+    assert done.returncode == 0, done.stderr
+    return done.stdout, done.stderr
+
+
+# A tape whose outputs have a closed form: tanh(0.5*x0 - 0.25*x1 + 0.1) * 2, and d/dv = mean of tanh(...).
+TAPE = """
+    import numpy as np
+    from autograd import Value, compile, warm
+    x = [Value(0.0), Value(0.0)]
+    w = [Value(0.5), Value(-0.25), Value(0.1), Value(2.0)]
+    tape = compile((w[0] * x[0] + w[1] * x[1] + w[2]).tanh() * w[3], inputs=x, params=w)
+    def check(rows):
+        X = np.linspace(-1.0, 1.0, 2 * rows).reshape(rows, 2)
+        inner = np.tanh(0.5 * X[:, 0] - 0.25 * X[:, 1] + 0.1)
+        assert np.allclose(tape.forward(X)[:, 0], 2 * inner, rtol=0, atol=1e-12)
+        assert abs(tape.backward()[3] - inner.mean()) < 1e-12
+"""
+
+
+@pytest.fixture(scope="module")
+def cold_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cold-kernel-cache")
+
+
+@jit
+def test_a_killed_warm_up_falls_back_to_compiling_here_with_progress(cold_cache):
+    out, err = run_python(TAPE + """
+    import os, signal
+    processes = warm.start()
+    for process in processes:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    print(len(processes))
+    check(5)
+    """, cold_cache)
+    assert out.split() == ["2"]  # one process for the forward kernels, one for the backward ones
+    assert "compiling the numba kernels for batches of up to 128 samples (once per install): 1/2" in err
+    assert "2/2 backward_one_block" in err
+    assert "compiled in" in err
+
+
+@jit
+def test_the_warm_up_fills_the_cache_so_a_second_process_compiles_nothing(cold_cache):
+    out, _ = run_python("""
+    from autograd import warm
+    processes = warm.start()
+    print(len(processes), [process.wait() for process in processes])
+    """, cold_cache)
+    assert out.split()[0] in ("1", "2") and "[0" in out  # whatever was not cached yet, compiled without error
+    out, err = run_python(TAPE + """
+    from autograd import kernels
+    print(warm.ready(5), warm.ready(300), warm.start())
+    check(5)
+    check(300)
+    for name in ("forward_one_block", "backward_one_block", "forward", "backward"):
+        stats = warm._real[(kernels.load().__name__, name)].stats
+        print(name, len(stats.cache_hits), len(stats.cache_misses))
+    """, cold_cache)
+    lines = out.splitlines()
+    assert lines[0] == "True True []"  # ready, and nothing left for a warm-up to do
+    for line in lines[1:]:
+        name, hits, misses = line.split()
+        assert (hits, misses) == ("1", "0"), line  # numba's own count: loaded from the cache, never compiled
+    assert "compiling" not in err and "waiting" not in err
+
+
+@jit
+def test_a_first_call_waits_for_the_warm_up_instead_of_compiling_again(cold_cache, tmp_path):
+    # Runs on the full cache: a process holding a kernel's lock stands for a warm-up still compiling it.
+    out, err = run_python(TAPE + """
+    import os, subprocess, sys
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time; "
+                               "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); fcntl.flock(fd, fcntl.LOCK_EX); "
+                               "print('held', flush=True); time.sleep(1.5); open(sys.argv[2], 'w').close()",
+                               os.path.join(os.environ['GRADWALK_CACHE_DIR'], 'compiling-forward_one_block.lock'),
+                               os.environ['RELEASED']], stdout=subprocess.PIPE, text=True)
+    holder.stdout.readline()
+    print(warm.ready(5))
+    check(5)
+    print(os.path.exists(os.environ['RELEASED']), holder.wait())
+    """, cold_cache, RELEASED=str(tmp_path / "released"))
+    assert out.split() == ["False", "True", "0"]  # not ready while held; the first call returned after the release
+    assert "waiting for the numba kernels being compiled in the background" in err
+    assert "compiling" not in err
+
+
+def test_no_cache_means_no_warm_up(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADWALK_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("GRADWALK_NUMBA_CACHE", "0")
+    assert warm.start() == []
+    assert list(tmp_path.iterdir()) == []  # no lock files, no generated module: nothing was started
+
+
+@pytest.mark.parametrize("rows", [1, 127, 128, 129, 300, 10_000])
+def test_the_variants_follow_the_tapes_blocks(rows):
+    tape = compile(Value(1.0) * Value(0.0), inputs=[], params=None)
+    one_block = -(-rows // tape._block(rows)) == 1
+    assert warm.variant_for(rows) == ("small" if one_block else "large")
+
+
+def test_the_warm_up_compiles_exactly_the_tapes_kernels():
+    module = kernels.load()
+    names = {name for names, _, _ in warm.VARIANTS.values() for name in names}
+    assert names == {"forward", "backward", "forward_one_block", "backward_one_block"}
+    assert all(callable(getattr(module, name)) for name in names)
+    assert autograd.warm is warm
+
+
+def test_small_boundaries_do_not_wait_for_the_compiler(monkeypatch):
+    # While the kernels are not ready, a small model is drawn on the Value path: no kernel runs.
+    from viz.boundary import model_outputs
+
+    def no_kernels(*args):
+        raise AssertionError("a kernel ran although the kernels were not ready")
+
+    monkeypatch.setattr(warm, "ready", lambda samples: False)
+    monkeypatch.setattr(kernels, "run", no_kernels)
+    points = np.random.default_rng(0).uniform(-2, 2, size=(400, 2))
+
+    def model(point):
+        a, b = (v if isinstance(v, Value) else Value(v) for v in point)
+        return (0.5 * a - 0.25 * b + 0.1).tanh()
+
+    outputs = model_outputs(model, points)
+    assert np.allclose(outputs[:, 0], np.tanh(0.5 * points[:, 0] - 0.25 * points[:, 1] + 0.1), atol=1e-12)
+
+
+def test_a_grid_runs_through_the_small_batch_kernels_while_the_parallel_ones_compile(monkeypatch):
+    from viz.boundary import model_outputs
+
+    x, w = Value(0.0), Value(2.0)
+    compile(w * x, inputs=[x]).forward([[1.0]])  # the small-batch kernels in place (compiled or loaded) first
+    blocks, run = [], kernels.run
+
+    def counted(kernel, n_blocks, *args):
+        blocks.append(n_blocks)
+        return run(kernel, n_blocks, *args)
+
+    monkeypatch.setattr(warm, "ready", lambda samples: samples <= warm.SMALL_BATCH)
+    monkeypatch.setattr(kernels, "run", counted)
+    monkeypatch.setattr("viz.boundary.VALUE_PATH_NODES", 0)  # even a small graph takes the tape here
+    points = np.random.default_rng(1).uniform(-2, 2, size=(1000, 2))
+    outputs = model_outputs(lambda p: (0.5 * p[0] - 0.25 * p[1] + 0.1).tanh(), points)
+    assert np.allclose(outputs[:, 0], np.tanh(0.5 * points[:, 0] - 0.25 * points[:, 1] + 0.1), atol=1e-12)
+    assert blocks == [1] * 8  # 1000 rows in slices of 128: the one-block kernels only
