@@ -11,6 +11,14 @@
   const status = byId("status");
   const explanation = byId("explanation");
   const bar = byId("progress").firstElementChild;
+  const questions = byId("questions");
+  const quizButton = byId("quiz");
+  // The quiz (explorer_quiz.js) asks each backprop step before it is shown; absent on a page too big for it.
+  const quiz = data.quiz
+    ? window.gradwalkPageQuiz(data.quiz, frames, { panel: questions, score: byId("score"), next: buttons.next })
+    : null;
+  let quizzing = false;
+  const asking = (k) => quizzing && quiz.hides(k);  // frame k waits for the learner's answers
   const PLAY = "\u25B6\uFE0E Play";
   const PAUSE = "\u275A\u275A Pause";
 
@@ -184,9 +192,10 @@
     svg.addEventListener("pointerup", () => { drag = null; });
 
     // Every attribute a state touches is set from scratch, so a state looks the same however it was reached.
-    function paint(k) {
+    // While the quiz asks a step (ask), its node and edges are marked but the grads stay as they were before it.
+    function paint(k, ask) {
       const frame = frames[k];
-      const updated = new Set(frame.updated);
+      const updated = new Set(ask ? [] : frame.updated);
       const flowing = new Set(frame.active !== null ? nodes[frame.active].edges : []);
       const roles = new Map();  // box -> its strongest role: a box holding several Values shows any step inside it
       nodes.forEach((node, i) => {
@@ -200,7 +209,7 @@
           const role = pending ? " pending" : flowing.has(edge) ? " flowing " + frame.phase : "";
           edge.setAttribute("class", "edge" + role);
         }
-        const [text, exact] = states[k][i];
+        const [text, exact] = states[ask ? k - 1 : k][i];
         if (node.shown) node.shown.textContent = pending ? (node.boxed ? "out ?" : "data ?") : node.data;
         if (node.grad) {
           node.grad.textContent = text;
@@ -214,7 +223,7 @@
       for (const [box, role] of roles) box.setAttribute("class", "node" + role);
       if (view.zoom > 1 && frame.active !== null) {  // zoomed in: follow the step
         const active = nodes[frame.active];
-        const centre = centreOf([active.box, active.op, ...frame.updated.map((i) => nodes[i].box)].filter(Boolean));
+        const centre = centreOf([active.box, active.op, ...[...updated].map((i) => nodes[i].box)].filter(Boolean));
         glideTo(centre.x, centre.y);
       }
     }
@@ -273,8 +282,12 @@
       current = wanted;
       current.layout();
     }
-    current.paint(k);
-    status.textContent = frame.heading;
+    const ask = asking(k);
+    current.paint(k, ask);
+    status.textContent = ask ? frame.heading.replace(" (done)", "") + ": your turn" : frame.heading;
+    explanation.hidden = ask;
+    questions.hidden = !ask;
+    if (ask) quiz.render(k);
     explanation.replaceChildren(...frame.lines.map(([kind, line]) => {
       const div = document.createElement("div");
       div.className = "line " + kind;
@@ -283,9 +296,10 @@
     }));
     bar.style.width = (last ? (100 * k) / last : 100) + "%";
     buttons.reset.disabled = buttons.back.disabled = k === 0;
-    buttons.next.disabled = k === last;
+    buttons.next.disabled = k === last && !ask;
     document.body.setAttribute("data-position", String(k));
     document.body.setAttribute("data-phase", frame.phase);
+    document.body.setAttribute("data-quiz", !quizzing ? "off" : ask ? "asking" : "shown");
     const forward = frame.phase === "forward" || (frame.phase === "start" && last > 0 && frames[1].phase === "forward");
     document.body.setAttribute("data-legend", forward ? "forward" : "backward");
     document.body.classList.toggle("summary", frame.phase === "summary");
@@ -299,9 +313,29 @@
     buttons.play.setAttribute("aria-pressed", "false");
   }
 
-  function tick() {
-    if (position < last) show(position + 1);
-    if (position === last) pause();
+  function tick() {  // in the quiz, playing stops at the next step it asks
+    if (position < last && !asking(position)) show(position + 1);
+    if (position === last || asking(position)) pause();
+  }
+
+  // Next on a step the quiz asks: once every question is answered or skipped, show the step's result.
+  function advance() {
+    if (!asking(position)) {
+      if (position < last) show(position + 1);
+    } else if (quiz.done(position)) {
+      quiz.reveal(position);
+      show(position);
+    } else {
+      quiz.nudge(position);
+    }
+  }
+
+  function toggleQuiz() {
+    quizzing = !quizzing;
+    quizButton.setAttribute("aria-pressed", String(quizzing));
+    byId("score").hidden = !quizzing;
+    pause();
+    show(position);  // the same position, asked or shown
   }
 
   function play() {
@@ -313,21 +347,32 @@
   }
 
   const actions = {
-    next: () => { pause(); if (position < last) show(position + 1); },
+    next: () => { pause(); advance(); },
     back: () => { pause(); if (position > 0) show(position - 1); },
     play: () => (timer ? pause() : play()),
     reset: () => { pause(); show(0); },
-    end: () => { pause(); show(last); },
+    end: () => {  // in the quiz, as far as the next step still to answer
+      pause();
+      let k = position;
+      while (k < last && (!asking(k) || quiz.done(k))) {
+        if (asking(k)) quiz.reveal(k);
+        k += 1;
+      }
+      show(k);
+    },
+    quiz: () => { if (quiz) toggleQuiz(); },
     zoomIn: () => current.zoomBy(1.25),
     zoomOut: () => current.zoomBy(1 / 1.25),
     fit: () => current.fit(),
   };
   for (const [name, button] of Object.entries(buttons)) button.addEventListener("click", actions[name]);
+  quizButton.addEventListener("click", actions.quiz);
   const keys = { ArrowRight: "next", ArrowLeft: "back", " ": "play", Home: "reset", End: "end",
-                 "+": "zoomIn", "=": "zoomIn", "-": "zoomOut", "0": "fit" };
+                 "+": "zoomIn", "=": "zoomIn", "-": "zoomOut", "0": "fit", q: "quiz", Q: "quiz" };
   document.addEventListener("keydown", (event) => {
     const name = keys[event.key];
     if (!name || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.target instanceof Element && event.target.closest("input, #questions")) return;  // typing an answer
     event.preventDefault();  // also keeps Space from clicking a focused button a second time
     if (!event.repeat || name !== "play") actions[name]();
   });

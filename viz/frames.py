@@ -6,12 +6,16 @@ nodes and steps stays small.
 """
 
 from autograd import forward_trace
+from autograd.quiz import step_questions
 
 MAX_SUMMARY_LEAVES = 12  # beyond this the summary names the largest gradients only
 
 
 def record_frames(stepper, nodes, number, forward) -> list:
-    """Every state the page shows: the start, each forward row (if asked), each backprop step, the summary."""
+    """Every state the page shows: the start, each forward row (if asked), each backprop step, the summary.
+
+    A backprop step's frame also holds its quiz questions (`step_questions`) under "questions".
+    """
     index = {node: i for i, node in enumerate(nodes)}
     size = len(nodes)
     grads = [(number(n.grad), repr(n.grad)) for n in nodes]
@@ -29,6 +33,7 @@ def record_frames(stepper, nodes, number, forward) -> list:
             heading = f"Backprop: step {step.number} of {step.total}" + (" (done)" if stepper.done else "")
             frames.append(_frame("backward", heading, _explanation(step), index[step.node],
                                  sorted({index[edge.parent] for edge in step.edges}), size, changed))
+            frames[-1]["questions"] = step_questions(step)
         leaves = [i for i, node in enumerate(nodes) if node.op_info is None]
         frames.append(_frame("summary", "Done: what the gradients mean", _summary(stepper, nodes, leaves, number),
                              None, leaves, size, []))

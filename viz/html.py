@@ -3,7 +3,8 @@
 `to_html(y, "backprop.html")` writes a page with the diagram of `y`, Next / Back /
 Play / Reset buttons (and the arrow keys, Space, Home), the current node and its
 edges highlighted, the grads in the diagram updated step by step, and the stepper's
-explanation of each step beside the graph. Every number on the page is computed
+explanation of each step beside the graph. The Quiz button asks, at each backprop step,
+for the local derivatives and the new grads before it shows them. Every number on the page is computed
 here by the stepper and embedded as JSON; the page's script only shows it. The SVG,
 script and style are inlined, and a Content-Security-Policy forbids every request,
 so the file works from ``file://`` and never touches the network.
@@ -24,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from autograd import BackpropStepper, Value
+from autograd.answer import ABS_TOL, REL_TOL
 
 from .engine import DEFAULT_TIMEOUT, RenderError, _check_timeout, check_seconds, find_engine, write_atomic
 from .frames import record_frames
@@ -33,6 +35,7 @@ from .labels import format_number
 DEFAULT_SECONDS = 1.5  # how long Play shows each step
 FONT_SIZE = 14  # diagram text, in points: larger than viz's default so a projector shows it
 RANKSEP_TB = "0.3"  # inches between ranks top to bottom: an op's oval already separates its operands and result
+MAX_QUIZ_QUESTIONS = 600  # about 1 KB each: a bigger graph's page leaves the quiz out (and says so)
 SCREEN = (1280, 720)  # the screen the layout is chosen for; the page itself fits any window
 _PAGE_SETS = ("highlight", "show_grad")  # drawing options the page decides itself
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
@@ -101,7 +104,8 @@ def explorer_page(root, *, forward=False, title=None, seconds_per_step=DEFAULT_S
             frame["heading"] += f" \u2014 inside {scope_part(nodes[frame['active']].scope, options.collapse)}"
             frame["view"] = 1 if "opened" in data else 0
     title = title if title is not None else f"Backprop through {stepper.names[stepper.root]}"
-    return _page(title, svg, script_json(data), inline)
+    data["quiz"], note = _quiz(frames)
+    return _page(title, svg, script_json(data), inline, note)
 
 
 def _opened(root, options, width):
@@ -112,6 +116,16 @@ def _opened(root, options, width):
         return build(root, replace(options, collapse=None, cluster=options.collapse), width)
     except TooManyNodesError:  # the boxes then stay closed
         return None
+
+
+def _quiz(frames) -> tuple:
+    """(tolerance and each backprop frame's questions, popped from the frames, None); (None, why) above the limit."""
+    steps = [frame.pop("questions") for frame in frames if "questions" in frame]
+    asked = sum(len(step["questions"]) for step in steps)
+    if asked > MAX_QUIZ_QUESTIONS:
+        return None, (f"No quiz on this page: backprop here asks {asked} questions, more than {MAX_QUIZ_QUESTIONS}. "
+                      f"Quiz a smaller expression, or use steps.quiz() in a terminal.")
+    return dict(rel_tol=REL_TOL, abs_tol=ABS_TOL, steps=steps), None
 
 
 def _shown_by_boxes(nodes, root, collapse) -> dict:
@@ -229,8 +243,10 @@ def _asset(name: str, closing: str) -> str:
     return text
 
 
-def _page(title: str, svg: str, data: str, inline: bool) -> str:
+def _page(title: str, svg: str, data: str, inline: bool, quiz_note) -> str:
     title = html.escape(title)
+    hidden = " hidden" if quiz_note else ""
+    note = f'<p class="note" id="quiz-note">{html.escape(quiz_note)}</p>\n' if quiz_note else ""
     root = '<html lang="en" class="inline">' if inline else '<html lang="en">'
     return f"""<!DOCTYPE html>
 {root}
@@ -246,11 +262,14 @@ def _page(title: str, svg: str, data: str, inline: bool) -> str:
 <body>
 <header>
 <h1>{title}</h1>
+<p id="score" aria-live="polite" hidden></p>
 <nav class="controls" aria-label="backprop steps">
 <button id="reset" type="button" title="Reset (Home)">&#x21BA; Reset</button>
 <button id="back" type="button" title="Back (Left arrow)">&#x2190; Back</button>
 <button id="play" type="button" title="Play or pause (Space)">&#x25B6;&#xFE0E; Play</button>
 <button id="next" type="button" title="Next (Right arrow)">Next &#x2192;</button>
+<button id="quiz" type="button" aria-pressed="false" title="Quiz: predict each step before it is shown (Q)"{hidden}>
+&#x270E;&#xFE0E; Quiz</button>
 </nav>
 </header>
 <main>
@@ -261,6 +280,7 @@ def _page(title: str, svg: str, data: str, inline: bool) -> str:
 <p id="status" aria-live="polite"></p>
 <div id="progress"><div></div></div>
 <div id="explanation"></div>
+<div id="questions" hidden></div>
 <div id="help">
 <ul class="legend">
 <li class="forward"><span class="swatch active"></span> just computed</li>
@@ -268,11 +288,15 @@ def _page(title: str, svg: str, data: str, inline: bool) -> str:
 <li class="backward"><span class="swatch updated"></span> grad just updated</li>
 </ul>
 <p class="keys"><kbd>&#x2192;</kbd> next <kbd>&#x2190;</kbd> back <kbd>Space</kbd> play <kbd>Home</kbd> reset
-<kbd>+</kbd> <kbd>&#x2212;</kbd> <kbd>0</kbd> zoom</p>
-</div>
+<kbd>+</kbd> <kbd>&#x2212;</kbd> <kbd>0</kbd> zoom<span class="quiz-key"{hidden}> <kbd>Q</kbd> quiz</span></p>
+{note}</div>
 </aside>
 </main>
 <script type="application/json" id="steps">{data}</script>
+<script>
+{_asset("quiz.js", "</script")}</script>
+<script>
+{_asset("explorer_quiz.js", "</script")}</script>
 <script>
 {_asset("explorer.js", "</script")}</script>
 </body>

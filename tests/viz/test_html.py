@@ -136,7 +136,7 @@ def test_grads_and_a_steppers_position_are_left_as_they_were(tmp_path, bundled):
 def test_hostile_labels_stay_text(tmp_path, bundled):
     y, _ = graph(lambda text: text + HOSTILE)
     page = viz.to_html(y, tmp_path / "page.html", title=HOSTILE, engine=bundled).read_text(encoding="utf-8")
-    assert page.count("<script") == 2 and page.count("</script>") == 2  # the data block and the code
+    assert page.count("<script") == 4 and page.count("</script>") == 4  # the data block, the checker, quiz, explorer
     assert "<!--" not in page and "<img" not in page
     block = re.search(r'id="steps">(.*?)</script>', page, re.S).group(1)
     assert "\u2028" not in block and "\\u003c/script\\u003e" in block  # a raw U+2028 would end a JS line
@@ -185,7 +185,7 @@ STATE = """JSON.stringify([document.querySelector("main").outerHTML.replace(/ vi
 
 def open_page(browser, path):
     browser.open(path)
-    return browser.evaluate("document.querySelectorAll('nav button').length") == 4
+    return browser.evaluate("document.querySelectorAll('nav button').length") == 5  # and the Quiz toggle
 
 
 def shown(browser) -> dict:
@@ -289,7 +289,7 @@ def test_hostile_labels_show_as_text_and_run_nothing(tmp_path, bundled, chromium
     path = viz.to_html(y, tmp_path / "hostile.html", title=HOSTILE, engine=bundled)
     assert open_page(chromium, path)
     chromium.press("ArrowRight")
-    assert chromium.evaluate("window.pwned === undefined && document.scripts.length === 2")
+    assert chromium.evaluate("window.pwned === undefined && document.scripts.length === 4")
     assert chromium.evaluate("document.title") == HOSTILE
     names = [text for text in chromium.evaluate("[...document.querySelectorAll('#graph text')].map(t => t.textContent)")
              if "pwned" in text]
