@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 
 # The pictures the README and docs/ show, regenerated from the tour (never edited by hand).
 IMAGES := neuron.svg neuron.png neuron_backprop.gif perceptron_xor.png xor_boundary.png \
-          moons_loss.png moons_boundary.png activation_tanh.png
+          moons_loss.png moons_boundary.png activation_tanh.png moons_training.gif
 
 demo: $(VENV)/.installed-base
 	$(PY) demo.py $(ARGS)

@@ -164,6 +164,30 @@ def show_moons(tour):
     speedup(X, y, steps=3 if tour.quick else 10)
 
 
+@section("movie", "Watching two moons learn: a movie, a page, and one step up close")
+def show_movie(tour):
+    X, y = nn.make_moons(200, noise=0.1, seed=0)
+    X_val, y_val = nn.make_moons(100, noise=0.1, seed=1)
+    epochs = 60 if tour.quick else 300
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    recorder = viz.TrainingRecorder(X, y, every=5)
+    print(f"  training MLP(2, [16, 16, 1]) with Adam for {epochs} epochs, a snapshot every {recorder.every}")
+    nn.fit(model, X, y, loss="bce_with_logits", lr=0.03, epochs=epochs, backend="numba", val=(X_val, y_val),
+           callbacks=[recorder], progress=sys.stderr.isatty())
+    recorder.save_gif(tour.path("moons_training.gif"), size=300)
+    recorder.save_html(tour.path("moons_training.html"), title="Two moons: MLP(2, [16, 16, 1]) learning")
+    print(f"  wrote {tour.path('moons_training.gif')} and {tour.path('moons_training.html')} "
+          f"({len(recorder.frames)} snapshots; the page has a slider, the loss curves and a map per neuron)")
+    fresh = nn.MLP(2, [16, 16, 1], seed=0)
+    for lr in (0.1, 10.0):
+        step = viz.step_diff(fresh, X, y, "bce_with_logits", lr=lr)
+        verdict = "as predicted" if abs(step.actual_change - step.predicted_change) < 0.2 * abs(step.predicted_change) \
+            else "the prediction fails: the step overshot"
+        print(f"  one SGD step from the start, lr={lr:g}: loss change predicted {step.predicted_change:+.4f} "
+              f"(-lr |g|^2), actual {step.actual_change:+.4f} ({verdict})")
+    tour.diagram(step.to_dot(), "moons_step.svg")
+
+
 def compare_losses(histories):
     """One loss curve per optimizer on shared axes."""
     figure, axes = pyplot().subplots(figsize=(6, 4))

@@ -28,7 +28,7 @@ def tour(tmp_path_factory):
 
 def test_every_section_ran(tour):
     _, text = tour
-    for number in range(1, 7):
+    for number in range(1, 8):
         assert f"== {number}. " in text
     assert "Done." in text
 
@@ -69,16 +69,29 @@ def test_printed_numbers_are_what_the_sections_claim(tour):
     assert float(re.search(r"accuracy ([\d.]+)", adam).group(1)) >= 0.97
     assert re.search(r"numba path [\d.]+ ms \(\d+x faster\)", text)
     assert "dy/dx1 = -1.5" in text and "dy/dx2 = 0.5" in text  # the neuron's grads, by hand: w * (1 - y^2)
+    movie = text.split("Watching two moons learn")[1]
+    assert "lr=0.1: loss change predicted -0.0187 (-lr |g|^2), actual -0.0183 (as predicted)" in movie
+    assert "lr=10: loss change predicted -1.8747" in movie and "the prediction fails" in movie
+
+
+def test_the_training_movie_and_page(tour):
+    out, _ = tour
+    from PIL import Image
+
+    with Image.open(out / "moons_training.gif") as movie:
+        assert movie.n_frames == 13 and movie.size == (600, 300)  # a snapshot every 5 of 60 epochs, and the first
+    page = (out / "moons_training.html").read_text()
+    assert 'type="range"' in page and "default-src 'none'" in page
 
 
 def test_list_and_unknown_sections():
     listing = run_demo("--list").splitlines()
-    assert listing[0].split()[:2] == ["1", "neuron"] and listing[5].split()[:2] == ["6", "moons"]
-    for wrong in ("nonsense", "0", "7"):
+    assert listing[0].split()[:2] == ["1", "neuron"] and listing[6].split()[:2] == ["7", "movie"]
+    for wrong in ("nonsense", "0", "8"):
         done = subprocess.run([sys.executable, str(ROOT / "demo.py"), wrong], capture_output=True, text=True,
                               cwd=ROOT, timeout=60)
         assert done.returncode == 2 and f"unknown section {wrong};" in done.stderr
-        assert "a number from 1 to 6" in done.stderr and "Traceback" not in done.stderr
+        assert "a number from 1 to 7" in done.stderr and "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize("choice", [["2"], ["--section", "2"], ["backprop"], ["--section", "backprop", "2"]])

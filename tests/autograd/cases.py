@@ -56,16 +56,22 @@ DOMAIN_ERRORS = [
 ]
 
 
+# Each op's twin in PyTorch: (torch, x, y, k) -> tensor, with tensors x and y (y unused by unary ops).
+TORCH_TWINS = {
+    "add": lambda torch, x, y, k: x + y, "sub": lambda torch, x, y, k: x - y, "mul": lambda torch, x, y, k: x * y,
+    "div": lambda torch, x, y, k: x / y, "neg": lambda torch, x, y, k: -x, "pow": lambda torch, x, y, k: x ** k,
+    "vpow": lambda torch, x, y, k: x ** y, "exp": lambda torch, x, y, k: torch.exp(x),
+    "log": lambda torch, x, y, k: torch.log(x), "sqrt": lambda torch, x, y, k: torch.sqrt(x),
+    "tanh": lambda torch, x, y, k: torch.tanh(x), "sigmoid": lambda torch, x, y, k: torch.sigmoid(x),
+    "relu": lambda torch, x, y, k: torch.relu(x),
+    "leaky_relu": lambda torch, x, y, k: torch.nn.functional.leaky_relu(x, k),
+    "abs": lambda torch, x, y, k: torch.abs(x), "sin": lambda torch, x, y, k: torch.sin(x),
+    "cos": lambda torch, x, y, k: torch.cos(x),
+}
+
+
 def torch_twin(name, x, y, k):
     """The same op in PyTorch, applied to tensors x and y (y unused by unary ops)."""
     import torch
 
-    twins = {
-        "add": lambda: x + y, "sub": lambda: x - y, "mul": lambda: x * y, "div": lambda: x / y,
-        "neg": lambda: -x, "pow": lambda: x ** k, "vpow": lambda: x ** y,
-        "exp": lambda: torch.exp(x), "log": lambda: torch.log(x), "sqrt": lambda: torch.sqrt(x),
-        "tanh": lambda: torch.tanh(x), "sigmoid": lambda: torch.sigmoid(x), "relu": lambda: torch.relu(x),
-        "leaky_relu": lambda: torch.nn.functional.leaky_relu(x, k), "abs": lambda: torch.abs(x),
-        "sin": lambda: torch.sin(x), "cos": lambda: torch.cos(x),
-    }
-    return twins[name]()
+    return TORCH_TWINS[name](torch, x, y, k)

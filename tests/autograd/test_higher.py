@@ -8,8 +8,9 @@ from autograd import OPS, TABLE, Value, grad
 from autograd.value import apply
 from tests.autograd.cases import SMOOTH_POINTS, torch_twin
 
-UNARY_CASES = [(op.name, p) for op in TABLE if op.arity == 1 for p in SMOOTH_POINTS[op.name]]
-BINARY_CASES = [(op.name, p) for op in TABLE if op.arity == 2 for p in SMOOTH_POINTS[op.name]]
+# .get: a new op without its row yet is reported by test_every_op_has_a_test_row, not as a collection error
+UNARY_CASES = [(op.name, p) for op in TABLE if op.arity == 1 for p in SMOOTH_POINTS.get(op.name, ())]
+BINARY_CASES = [(op.name, p) for op in TABLE if op.arity == 2 for p in SMOOTH_POINTS.get(op.name, ())]
 
 
 def first_derivative(name, x, k, y=0.0, wrt=0):

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from autograd import OPS, TABLE, Value, backward, contributions, gradcheck, local_gradients
 from autograd.value import apply
-from tests.autograd.cases import DOMAIN_ERRORS, EDGE_DERIVATIVES, SMOOTH_POINTS
+from tests.autograd.cases import DOMAIN_ERRORS, EDGE_DERIVATIVES, SMOOTH_POINTS, TORCH_TWINS
 
 
 def build(name, x, y, k):
@@ -19,7 +19,11 @@ def build(name, x, y, k):
 
 
 def test_every_op_has_a_test_row():
-    assert set(SMOOTH_POINTS) == {op.name for op in TABLE}
+    """A new op of the table needs its row in tests/autograd/cases.py (see docs/ops.md, "Adding an op")."""
+    missing = sorted({op.name for op in TABLE} - set(SMOOTH_POINTS))
+    assert not missing, f"add points for {missing} to SMOOTH_POINTS in tests/autograd/cases.py"
+    twinless = sorted({op.name for op in TABLE} - set(TORCH_TWINS))
+    assert not twinless, f"add the PyTorch twin of {twinless} to TORCH_TWINS in tests/autograd/cases.py"
 
 
 def test_table_is_consistent():
