@@ -14,8 +14,9 @@
 # The work of one block is one function (forward_block, backward_block); a parallel driver
 # (forward, backward) runs the blocks with prange, a serial one (forward_one_block,
 # backward_one_block) runs a batch of one block on the calling thread: no thread launch.
-# The drivers take the plan's structures (autograd/tape/plan.py) as plain tuples of their
-# fields, which numba types as fast as separate arrays, and name them again inside.
+# The drivers take the plan's structures (autograd/tape/plan.py) as plain tuples, which numba
+# types as fast as separate arrays, and name them again inside; the int fields of Instructions
+# and Layers come as one table each (row i is field i), as every array passed costs its unboxing.
 # flake8: noqa: F821  (forward_op, backward_op, activate, chain_from_output, DENSE, CACHE: the generated prefix)
 
 import numpy as np
@@ -146,7 +147,12 @@ def forward_block(vals, X, params, weights, biases, instructions, layers, leaves
 @njit(cache=CACHE, parallel=True, error_model="numpy")
 def forward(vals, X, params, weights, biases, instructions, layers, leaves, block):
     """Every block of samples through the tape, the blocks in parallel."""
-    instructions, layers, leaves = Instructions(*instructions), Layers(*layers), Leaves(*leaves)
+    table, constant = instructions  # the int fields as one (5, T) table: fewer arrays to pass in each call
+    instructions = Instructions(table[0], table[1], table[2], table[3], table[4], constant)
+    counts, slots, weight_params, bias_params = layers  # the per-layer ints as one (8, L) table
+    layers = Layers(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], slots,
+                    weight_params, bias_params)
+    leaves = Leaves(*leaves)
     _gather_weights(params, weights, biases, layers)
     n_samples = vals.shape[1]
     for blk in prange((n_samples + block - 1) // block):
@@ -157,7 +163,12 @@ def forward(vals, X, params, weights, biases, instructions, layers, leaves, bloc
 @njit(cache=CACHE, error_model="numpy")
 def forward_one_block(vals, X, params, weights, biases, instructions, layers, leaves, block):
     """forward, on the calling thread: for a batch of one block."""
-    instructions, layers, leaves = Instructions(*instructions), Layers(*layers), Leaves(*leaves)
+    table, constant = instructions  # the int fields as one (5, T) table: fewer arrays to pass in each call
+    instructions = Instructions(table[0], table[1], table[2], table[3], table[4], constant)
+    counts, slots, weight_params, bias_params = layers  # the per-layer ints as one (8, L) table
+    layers = Layers(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], slots,
+                    weight_params, bias_params)
+    leaves = Leaves(*leaves)
     _gather_weights(params, weights, biases, layers)
     n_samples = vals.shape[1]
     for blk in range((n_samples + block - 1) // block):
@@ -366,7 +377,12 @@ def backward(vals, seed, seed_slot, cone, grads, input_grads, weights, instructi
     One row of parameter grads per block, zeroed by its block (np.zeros here would be a
     parallel loop of its own, a thread launch), summed in block order at the end.
     """
-    instructions, layers, gradients = Instructions(*instructions), Layers(*layers), Gradients(*gradients)
+    table, constant = instructions  # the int fields as one (5, T) table: fewer arrays to pass in each call
+    instructions = Instructions(table[0], table[1], table[2], table[3], table[4], constant)
+    counts, slots, weight_params, bias_params = layers  # the per-layer ints as one (8, L) table
+    layers = Layers(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], slots,
+                    weight_params, bias_params)
+    gradients = Gradients(*gradients)
     n_samples = vals.shape[1]
     n_blocks = (n_samples + block - 1) // block
     param_rows = np.empty((n_blocks, gradients.param_slots.shape[0]))
@@ -384,7 +400,12 @@ def backward(vals, seed, seed_slot, cone, grads, input_grads, weights, instructi
 def backward_one_block(vals, seed, seed_slot, cone, grads, input_grads, weights, instructions, layers, gradients,
                        block):
     """backward, on the calling thread: for a batch of one block."""
-    instructions, layers, gradients = Instructions(*instructions), Layers(*layers), Gradients(*gradients)
+    table, constant = instructions  # the int fields as one (5, T) table: fewer arrays to pass in each call
+    instructions = Instructions(table[0], table[1], table[2], table[3], table[4], constant)
+    counts, slots, weight_params, bias_params = layers  # the per-layer ints as one (8, L) table
+    layers = Layers(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], slots,
+                    weight_params, bias_params)
+    gradients = Gradients(*gradients)
     n_samples = vals.shape[1]
     n_blocks = (n_samples + block - 1) // block
     param_rows = np.empty((n_blocks, gradients.param_slots.shape[0]))

@@ -45,9 +45,12 @@ class Tape:
         self._biases = np.zeros(len(plan.layers.bias_params))
         self._seed_cache = (None, None)
         self._cones = {}  # output index -> which slots that output depends on
-        # The plan's structures as plain tuples of their fields: numba types a plain tuple of
-        # arrays in C as fast as separate arguments, a NamedTuple through Python (several us a call).
-        instructions, layers = tuple(plan.instructions), tuple(plan.layers)
+        # The plan's structures as plain tuples: numba types a plain tuple of arrays in C as fast as
+        # separate arguments, a NamedTuple through Python (several us a call). The per-instruction and
+        # per-layer int fields go as one table each: every array a call takes costs its unboxing.
+        i, lay = plan.instructions, plan.layers
+        instructions = (np.stack(i[:5]).astype(np.int64).reshape(5, -1), i.constant)
+        layers = (np.stack(lay[:8]).astype(np.int64).reshape(8, -1), lay.slots, lay.weight_params, lay.bias_params)
         self._forward_plan = (self._weights, self._biases, instructions, layers, tuple(plan.leaves))
         self._backward_plan = (self._weights, instructions, layers, tuple(plan.gradients))
 
