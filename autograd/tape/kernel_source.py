@@ -144,10 +144,26 @@ def forward_block(vals, X, params, weights, biases, instructions, layers, leaves
                        hi - lo)
 
 
+@njit(cache=CACHE, error_model="numpy")
+def _gradient_rows(n_blocks, layers, gradients):
+    """One row of parameter, weight and bias grads per block (each block zeroes its own)."""
+    return (np.empty((n_blocks, gradients.param_slots.shape[0])), np.empty((n_blocks, layers.weight_params.shape[0])),
+            np.empty((n_blocks, layers.bias_params.shape[0])))
+
+
+@njit(cache=CACHE, error_model="numpy")
+def _add_gradient_rows(grads, param_rows, weight_rows, bias_rows, layers, gradients):
+    """Every block's rows added into grads, in block order."""
+    _add_blocks(grads, param_rows, gradients.param_of_slot)
+    _add_blocks(grads, weight_rows, layers.weight_params)
+    _add_blocks(grads, bias_rows, layers.bias_params)
+
+
 @njit(cache=CACHE, parallel=True, error_model="numpy")
 def forward(vals, X, params, weights, biases, instructions, layers, leaves, block):
     """Every block of samples through the tape, the blocks in parallel."""
-    table, constant = instructions  # the int fields as one (5, T) table: fewer arrays to pass in each call
+    # Named here, not by a helper: numba's parallel lowering cannot name a NamedTuple a helper returns.
+    table, constant = instructions  # the int fields as one (5, T) table (row i is field i): fewer arrays to pass
     instructions = Instructions(table[0], table[1], table[2], table[3], table[4], constant)
     counts, slots, weight_params, bias_params = layers  # the per-layer ints as one (8, L) table
     layers = Layers(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], slots,
@@ -163,7 +179,7 @@ def forward(vals, X, params, weights, biases, instructions, layers, leaves, bloc
 @njit(cache=CACHE, error_model="numpy")
 def forward_one_block(vals, X, params, weights, biases, instructions, layers, leaves, block):
     """forward, on the calling thread: for a batch of one block."""
-    table, constant = instructions  # the int fields as one (5, T) table: fewer arrays to pass in each call
+    table, constant = instructions  # the int fields as one (5, T) table (row i is field i): fewer arrays to pass
     instructions = Instructions(table[0], table[1], table[2], table[3], table[4], constant)
     counts, slots, weight_params, bias_params = layers  # the per-layer ints as one (8, L) table
     layers = Layers(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], slots,
@@ -377,43 +393,33 @@ def backward(vals, seed, seed_slot, cone, grads, input_grads, weights, instructi
     One row of parameter grads per block, zeroed by its block (np.zeros here would be a
     parallel loop of its own, a thread launch), summed in block order at the end.
     """
-    table, constant = instructions  # the int fields as one (5, T) table: fewer arrays to pass in each call
+    table, constant = instructions  # the int fields as one (5, T) table (row i is field i): fewer arrays to pass
     instructions = Instructions(table[0], table[1], table[2], table[3], table[4], constant)
     counts, slots, weight_params, bias_params = layers  # the per-layer ints as one (8, L) table
     layers = Layers(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], slots,
                     weight_params, bias_params)
     gradients = Gradients(*gradients)
     n_samples = vals.shape[1]
-    n_blocks = (n_samples + block - 1) // block
-    param_rows = np.empty((n_blocks, gradients.param_slots.shape[0]))
-    weight_rows = np.empty((n_blocks, layers.weight_params.shape[0]))
-    bias_rows = np.empty((n_blocks, layers.bias_params.shape[0]))
-    for blk in prange(n_blocks):
+    param_rows, weight_rows, bias_rows = _gradient_rows((n_samples + block - 1) // block, layers, gradients)
+    for blk in prange(param_rows.shape[0]):
         backward_block(vals, seed, seed_slot, cone, input_grads, weights, instructions, layers, gradients, blk * block,
                        min(blk * block + block, n_samples), param_rows[blk], weight_rows[blk], bias_rows[blk])
-    _add_blocks(grads, param_rows, gradients.param_of_slot)
-    _add_blocks(grads, weight_rows, layers.weight_params)
-    _add_blocks(grads, bias_rows, layers.bias_params)
+    _add_gradient_rows(grads, param_rows, weight_rows, bias_rows, layers, gradients)
 
 
 @njit(cache=CACHE, error_model="numpy")
 def backward_one_block(vals, seed, seed_slot, cone, grads, input_grads, weights, instructions, layers, gradients,
                        block):
     """backward, on the calling thread: for a batch of one block."""
-    table, constant = instructions  # the int fields as one (5, T) table: fewer arrays to pass in each call
+    table, constant = instructions  # the int fields as one (5, T) table (row i is field i): fewer arrays to pass
     instructions = Instructions(table[0], table[1], table[2], table[3], table[4], constant)
     counts, slots, weight_params, bias_params = layers  # the per-layer ints as one (8, L) table
     layers = Layers(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], slots,
                     weight_params, bias_params)
     gradients = Gradients(*gradients)
     n_samples = vals.shape[1]
-    n_blocks = (n_samples + block - 1) // block
-    param_rows = np.empty((n_blocks, gradients.param_slots.shape[0]))
-    weight_rows = np.empty((n_blocks, layers.weight_params.shape[0]))
-    bias_rows = np.empty((n_blocks, layers.bias_params.shape[0]))
-    for blk in range(n_blocks):
+    param_rows, weight_rows, bias_rows = _gradient_rows((n_samples + block - 1) // block, layers, gradients)
+    for blk in range(param_rows.shape[0]):
         backward_block(vals, seed, seed_slot, cone, input_grads, weights, instructions, layers, gradients, blk * block,
                        min(blk * block + block, n_samples), param_rows[blk], weight_rows[blk], bias_rows[blk])
-    _add_blocks(grads, param_rows, gradients.param_of_slot)
-    _add_blocks(grads, weight_rows, layers.weight_params)
-    _add_blocks(grads, bias_rows, layers.bias_params)
+    _add_gradient_rows(grads, param_rows, weight_rows, bias_rows, layers, gradients)
