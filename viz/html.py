@@ -243,6 +243,19 @@ def _asset(name: str, closing: str) -> str:
     return text
 
 
+def page_head(title: str, stylesheet: str) -> str:
+    """A self-contained page's <head>: the policy that forbids every request, the (escaped) title, its style inlined."""
+    return f"""<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{_CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="gradwalk">
+<title>{title}</title>
+<style>
+{_asset(stylesheet, "</style")}</style>
+</head>"""
+
+
 def _page(title: str, svg: str, data: str, inline: bool, quiz_note) -> str:
     title = html.escape(title)
     hidden = " hidden" if quiz_note else ""
@@ -250,15 +263,7 @@ def _page(title: str, svg: str, data: str, inline: bool, quiz_note) -> str:
     root = '<html lang="en" class="inline">' if inline else '<html lang="en">'
     return f"""<!DOCTYPE html>
 {root}
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{_CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="gradwalk">
-<title>{title}</title>
-<style>
-{_asset("explorer.css", "</style")}</style>
-</head>
+{page_head(title, "explorer.css")}
 <body>
 <header>
 <h1>{title}</h1>

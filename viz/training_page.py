@@ -12,7 +12,7 @@ import base64
 import html
 
 from .engine import check_seconds, write_atomic
-from .html import _CSP, _asset, _check_path, script_json
+from .html import _asset, _check_path, page_head, script_json
 from .training_images import (TRAIN, VALIDATION, LossCurve, caption, frame_pictures, png, point_colors,
                               point_positions, shown_frames)
 
@@ -124,15 +124,7 @@ def _page(title, plane, curve, neurons, data, count) -> str:
     title = html.escape(title)
     return f"""<!DOCTYPE html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{_CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="gradwalk">
-<title>{title}</title>
-<style>
-{_asset("training.css", "</style")}</style>
-</head>
+{page_head(title, "training.css")}
 <body>
 <header>
 <h1>{title}</h1>
