@@ -246,19 +246,27 @@ class Diagram:
         return f"<Diagram: {self.source.count(' -> ')} edges; .svg(), .render(path), or display it in Jupyter>"
 
 
-def fitted_svg(svg: str) -> str:
-    """An engine's SVG as HTML that scales down to the output width (never above its own size), ids made unique."""
+def unsized_svg(svg: str) -> tuple:
+    """An engine's SVG split for inlining: (the <svg ...> tag without width and height, the rest, its width).
+
+    The XML prolog, doctype and comments go; the width is the text of its pt value, or None.
+    """
     start = svg.find("<svg")
     if start < 0:
         raise RenderError("the Graphviz engine wrote no <svg> element; check the engine with viz.find_engine()")
     svg = re.sub(r"<!--.*?-->", "", svg[start:], flags=re.S)
     end = svg.index(">")
     width = re.search(r'\swidth="([\d.]+)pt"', svg[:end])
-    tag = re.sub(r'\s(?:width|height)="[^"]*"', "", svg[:end])
-    limit = f"max-width: {width.group(1)}pt; " if width else ""
+    return re.sub(r'\s(?:width|height)="[^"]*"', "", svg[:end]), svg[end:], width.group(1) if width else None
+
+
+def fitted_svg(svg: str) -> str:
+    """An engine's SVG as HTML that scales down to the output width (never above its own size), ids made unique."""
+    tag, body, width = unsized_svg(svg)
+    limit = f"max-width: {width}pt; " if width else ""
     # Graphviz numbers its ids from 1 in every drawing, and a notebook holds many (from earlier sessions too).
     prefix = f"gw{_session}-{next(_drawings)}-"
-    body = re.sub(r'\bid="', f'id="{prefix}', svg[end:])
+    body = re.sub(r'\bid="', f'id="{prefix}', body)
     body = re.sub(r'(url\(#|href="#)', rf"\g<1>{prefix}", body)
     return (f'<div class="gradwalk-diagram" style="overflow-x: auto">{tag} '
             f'style="{limit}width: 100%; height: auto; display: block"{body.strip()}</div>')

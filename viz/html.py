@@ -27,7 +27,7 @@ from pathlib import Path
 from autograd import BackpropStepper, Value
 from autograd.answer import ABS_TOL, REL_TOL
 
-from .engine import DEFAULT_TIMEOUT, RenderError, _check_timeout, check_seconds, find_engine, write_atomic
+from .engine import DEFAULT_TIMEOUT, _check_timeout, check_seconds, find_engine, unsized_svg, write_atomic
 from .frames import record_frames
 from .graph import TooManyNodesError, _group_members, build, diagram_options, graph_nodes, model_hint, scope_part
 from .labels import format_number
@@ -226,13 +226,8 @@ def _fit(svg: str) -> float:
 
 def _inline_svg(svg: str) -> str:
     """The engine's SVG as an element to inline: no XML prolog, doctype or comments, sized by the page."""
-    start = svg.find("<svg")
-    if start < 0:
-        raise RenderError("the Graphviz engine wrote no <svg> element; check the engine with viz.find_engine()")
-    svg = re.sub(r"<!--.*?-->", "", svg[start:], flags=re.S)
-    end = svg.index(">")
-    tag = re.sub(r'\s(?:width|height)="[^"]*"', "", svg[:end])
-    return f'{tag} role="img" aria-label="computation graph"{svg[end:]}'.strip()
+    tag, body, _ = unsized_svg(svg)
+    return f'{tag} role="img" aria-label="computation graph"{body}'.strip()
 
 
 def _asset(name: str, closing: str) -> str:
