@@ -50,6 +50,14 @@ def topological_order(root: Value) -> list:
     return order
 
 
+def joint_topological_order(roots) -> list:
+    """Every node any of `roots` depends on, once each, in the roots' topological orders one after another."""
+    order = {}
+    for root in roots:
+        order.update(dict.fromkeys(topological_order(root)))
+    return list(order)
+
+
 def backward(root: Value, grad: float = 1.0, order=None) -> None:
     """Reverse-mode differentiation: set `.grad` of every node to d root / d node.
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import graphviz
 
-from autograd import Value, local_gradients, node_names, topological_order
+from autograd import Value, joint_topological_order, local_gradients, node_names
 from autograd.ops import format_constant
 from autograd.trace import fill
 
@@ -124,10 +124,7 @@ def graph_nodes(root) -> list:
     if not isinstance(roots, (list, tuple)) or not roots or not all(isinstance(r, Value) for r in roots):
         raise TypeError(f"root must be a Value or a non-empty list of Values, got {type(root).__name__}"
                         f"{model_hint(root)}")
-    seen = {}
-    for each in roots:
-        seen.update(dict.fromkeys(topological_order(each)))
-    return sorted(seen, key=lambda node: node.id)
+    return sorted(joint_topological_order(roots), key=lambda node: node.id)
 
 
 def _highlight_colors(highlight, nodes) -> dict:

@@ -21,7 +21,7 @@ from numbers import Integral
 
 import numpy as np
 
-from autograd import Value, compile, topological_order
+from autograd import Value, compile, joint_topological_order
 
 from .boundary import _grid
 from .graph import scope_part
@@ -147,12 +147,7 @@ class TrainingRecorder:
 
 def hidden_neurons(outputs) -> list:
     """Every neuron (a `layer{i}.neuron{j}` scope) whose output feeds another neuron, in creation order."""
-    order, seen = [], set()
-    for out in outputs:
-        for node in topological_order(out):
-            if node not in seen:
-                seen.add(node)
-                order.append(node)
+    order = joint_topological_order(outputs)
     part = {node: scope_part(getattr(node, "scope", "") or "", "neuron") for node in order}
     feeding = {}
     for node in order:

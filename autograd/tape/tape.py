@@ -19,7 +19,7 @@ DENSE instruction. Anything else runs as one instruction per op-table op.
 import numpy as np
 
 from . import kernels
-from ..graph import topological_order
+from ..graph import joint_topological_order, topological_order
 from .checks import check_domain, check_inputs, check_leaves, check_samples, check_seed
 from ..value import Value, evaluate
 
@@ -184,12 +184,7 @@ def compile(outputs, inputs, params=None, fuse: bool = True, input_grads: bool =
     for name, flag in (("fuse", fuse), ("input_grads", input_grads)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {type(flag).__name__} {flag!r}")
-    order, seen = [], set()
-    for output in outputs:
-        for node in topological_order(output):
-            if node not in seen:
-                seen.add(node)
-                order.append(node)
+    order = joint_topological_order(outputs)
     inputs = check_inputs(inputs, "inputs")
     if params is None:
         input_set = set(inputs)
