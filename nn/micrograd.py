@@ -32,7 +32,7 @@ from autograd import Value, name_scope
 
 from . import module
 from .module import Module
-from .validate import MAX_LAYERS, MAX_PARAMETERS, check_count, check_counts, check_parameter_count
+from .validate import MAX_PARAMETERS, check_count, check_parameter_count
 
 __all__ = ["Value", "Module", "Neuron", "Layer", "MLP"]
 
@@ -83,11 +83,8 @@ class MLP(module.MLP):
         self.nin = check_count(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
             raise TypeError(f"nouts must be a list of layer widths such as [16, 16, 1], got {nouts!r}")
-        self.sizes = check_counts(nouts, "nouts", MAX_LAYERS)
-        if not self.sizes:
-            raise ValueError("nouts must list at least one layer, e.g. [1] for a single output neuron")
+        self.sizes = module.check_layer_widths(self.nin, nouts, "nouts")
         widths = [self.nin] + self.sizes
-        check_parameter_count(sum(nout * (nin + 1) for nin, nout in zip(widths, self.sizes)), "nin and nouts")
         self.activation, self.output_activation, self.init = "relu", "linear", "uniform"
         self.layers = []
         for i in range(len(self.sizes)):

@@ -106,6 +106,15 @@ def _is_number(x) -> bool:
     return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
 
 
+def check_layer_widths(nin: int, sizes, argument: str) -> list:
+    """The layer widths listed in `sizes`, if there are 1 to MAX_LAYERS and the model stays under MAX_PARAMETERS."""
+    widths = check_counts(sizes, argument, MAX_LAYERS)
+    if not widths:
+        raise ValueError(f"{argument} must list at least one layer, e.g. [1] for a single output neuron")
+    check_parameter_count(sum(nout * (n + 1) for n, nout in zip([nin] + widths, widths)), f"nin and {argument}")
+    return widths
+
+
 class Module:
     """Base of every model: parameters, gradients, train/eval mode and a readable tree."""
 
@@ -280,11 +289,8 @@ class MLP(Module):
         self.nin = check_count(nin, "nin")
         if isinstance(sizes, (int, np.integer)) or not hasattr(sizes, "__iter__"):
             raise TypeError(f"sizes must be a list of layer widths such as [16, 16, 1], got {sizes!r}")
-        self.sizes = check_counts(sizes, "sizes", MAX_LAYERS)
-        if not self.sizes:
-            raise ValueError("sizes must list at least one layer, e.g. [1] for a single output neuron")
+        self.sizes = check_layer_widths(self.nin, sizes, "sizes")
         widths = [self.nin] + self.sizes
-        check_parameter_count(sum(nout * (nin + 1) for nin, nout in zip(widths, self.sizes)), "nin and sizes")
         self.activation = check_activation(activation)
         self.output_activation = check_activation(output_activation, "output_activation")
         self.init = check_choice(init, INITS, "init")
