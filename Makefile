@@ -30,8 +30,6 @@ $(PY):
 
 $(VENV)/.installed-base: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
-	@# The numba kernels, compiled once here (with progress) rather than in the middle of the tour.
-	-$(PY) -m autograd.tape.warm
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)

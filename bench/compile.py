@@ -1,8 +1,8 @@
 """Waiting for the numba compiler: the tour and a first nn.fit(backend="numba"), cold and warm.
 
 A *wait* is time the user's process spends blocked on the kernels: loading the kernel
-module (numba's import included) and each kernel's first call (waiting for the
-background warm-up, then loading from numba's cache, or compiling). Each case runs in
+module (numba's import included) and the first call of each pair of kernels (waiting
+for the background warm-up, then loading from numba's cache, or compiling). Each case runs in
 a fresh process; "cold" starts from an empty GRADWALK_CACHE_DIR and NUMBA_CACHE_DIR,
 "warm" runs again on the cache the cold run left. "without warm-up" is the tour as it
 was before the background compile (autograd.tape.warm.start disabled), for comparison.
@@ -38,16 +38,12 @@ def timed(label, function):
     return call
 
 kernels.load = timed("load the kernel module", kernels.load)
-run, seen = kernels.run, set()
+prepare = warm._prepare
 
-def first_run(kernel, n_blocks, *args):
-    name = kernel if n_blocks > 1 else kernel + "_one_block"
-    if name in seen:
-        return run(kernel, n_blocks, *args)
-    seen.add(name)
-    return timed("first call of " + name, run)(kernel, n_blocks, *args)
+def first_call(module, variant):  # a variant's first call: waits for the warm-up, loads from the cache, or compiles
+    return timed(f"first call of the {variant} kernels", prepare)(module, variant)
 
-kernels.run = first_run
+warm._prepare = first_call
 case, out, report = sys.argv[1], sys.argv[2], sys.argv[3]
 sections = {}
 if case.startswith("tour"):

@@ -142,13 +142,8 @@ class NumbaBackend(Backend):
         n = len(X)
         if self._seed[0] != n:
             self._seed = (n, np.full(n, 1.0 / (n * self.per_sample)))
-        grads = self.tape.backward(seed=self._seed[1])
-        if self.l2:
-            # d(l2 * sum p^2)/dp as the Value path computes it: l2 * p once per operand of p * p. (2 * l2) * p
-            # would overflow for l2 near the largest float, where l2 * p + l2 * p is finite.
-            scaled = self.l2 * self.values
-            grads += scaled
-            grads += scaled
+        # d(l2 * sum p^2)/dp in the kernel, as the Value path computes it: l2 * p once per operand of p * p
+        grads = self.tape.backward(seed=self._seed[1], l2=self.l2)
         if self._hooked_params():
             self._run_hooks(grads)
         return result, grads

@@ -63,18 +63,12 @@ def _agrees(model, points, outputs) -> bool:
 def _forward(tape, points, wait: bool):
     """The tape's outputs for every row of `points`; None when the Value path should draw instead of waiting.
 
-    With wait=False, a batch whose kernels are still to be compiled (or are compiling in
-    the background) runs in slices through the small-batch kernels when those are ready,
-    or, for a graph small enough, gives None so that the Value path draws it at once.
+    With wait=False, while the kernels are still to be compiled (or are compiling in the
+    background), a graph small enough gives None, so that the Value path draws it at once.
     """
-    if wait or warm.ready(len(points)):
-        return tape.forward(points)
-    if warm.ready(warm.SMALL_BATCH):
-        step = warm.SMALL_BATCH
-        return np.vstack([tape.forward(points[i:i + step]) for i in range(0, len(points), step)])
-    if len(tape.order) * len(points) <= VALUE_PATH_NODES:
-        return None
-    return tape.forward(points)  # too big for the Value path: waits for the kernels, showing progress
+    if wait or warm.ready(len(points)) or len(tape.order) * len(points) > VALUE_PATH_NODES:
+        return tape.forward(points)  # too big for the Value path: waits for the kernels, showing progress
+    return None
 
 
 def model_outputs(model, points, fast=None) -> np.ndarray:

@@ -14,7 +14,7 @@
 from numba import njit
 
 
-@njit(cache=CACHE, error_model="numpy")
+@njit(cache=CACHE, error_model="numpy", no_cpython_wrapper=True)
 def _dense_forward(vals, lo, hi, layer, slots, weights, biases, activation_k):
     n_in, n_out, in_at, out_at, w_at, b_at, bias_first, activation = layer
     n = hi - lo
@@ -76,7 +76,7 @@ def _dense_forward(vals, lo, hi, layer, slots, weights, biases, activation_k):
             activate(activation, o, activation_k, n)
 
 
-@njit(cache=CACHE, error_model="numpy")
+@njit(cache=CACHE, error_model="numpy", no_cpython_wrapper=True)
 def _dense_backward(vals, g, lo, hi, layer, slots, weights, needs_grad, cone, weight_grads, bias_grads, x_rows, live,
                     need, activation_k):
     n_in, n_out, in_at, out_at, w_at, b_at, bias_first, activation = layer

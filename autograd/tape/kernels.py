@@ -5,7 +5,7 @@ forward or derivative function) is generated from `autograd.ops.TABLE` and put i
 front of the interpreter in kernel_source.py. The result is written to a file whose
 name carries a hash of ops.py, plan.py, kernel_source.py, this file and the numba version,
 and loaded as a module. numba's on-disk cache lives beside that file, so the first
-process compiles (8 to 17 s) and later ones load in well under a second; a changed
+process compiles (several seconds) and later ones load in well under a second; a changed
 op table gets a new file and can never load a stale kernel.
 
 Environment: ``GRADWALK_CACHE_DIR`` (where the generated module and numba's cache
@@ -35,14 +35,14 @@ def _dispatch_source() -> str:
         lines.append(f"_f{op.code} = {jit}(TABLE[{op.code}].forward)  # {op.name}")
         for i in range(op.arity):
             lines.append(f"_d{op.code}_{i} = {jit}(TABLE[{op.code}].{_chain_function(op, i)}[{i}])")
-    lines += ["", "", "@njit(cache=CACHE, error_model='numpy')", "def forward_op(code, out, x, y, k, n):"]
+    lines += ["", "", "@njit(cache=CACHE, error_model='numpy', no_cpython_wrapper=True)", "def forward_op(code, out, x, y, k, n):"]
     for op in ops.TABLE:
         lines += [
             f"    {'if' if op.code == 0 else 'elif'} code == {op.code}:  # {op.name}",
             "        for lane in range(n):",
             f"            out[lane] = _f{op.code}(x[lane], y[lane], k)",
         ]
-    lines += ["", "", "@njit(cache=CACHE, error_model='numpy')", "def backward_op(code, gx, gy, go, x, y, o, k, n, need_x, need_y):"]
+    lines += ["", "", "@njit(cache=CACHE, error_model='numpy', no_cpython_wrapper=True)", "def backward_op(code, gx, gy, go, x, y, o, k, n, need_x, need_y):"]
     for op in ops.TABLE:
         lines.append(f"    {'if' if op.code == 0 else 'elif'} code == {op.code}:  # {op.name}")
         for i, (grad, need) in enumerate((("gx", "need_x"), ("gy", "need_y"))[: op.arity]):
@@ -57,7 +57,7 @@ def _dispatch_source() -> str:
     fused = [op for op in ops.TABLE if op.from_output]
     for name, body in (("activate(code, o, k, n)", "o[lane] = _f{c}(o[lane], 0.0, k)"),
                        ("chain_from_output(code, g, o, k, n)", "g[lane] = 0.0 + g[lane] * _d{c}_0(o[lane], 0.0, k, o[lane])")):
-        lines += ["", "", "@njit(cache=CACHE, error_model='numpy')", f"def {name}:"]
+        lines += ["", "", "@njit(cache=CACHE, error_model='numpy', no_cpython_wrapper=True)", f"def {name}:"]
         for i, op in enumerate(fused):
             lines += [f"    {'if' if i == 0 else 'elif'} code == {op.code}:  # {op.name}",
                       "        for lane in range(n):",
@@ -132,17 +132,11 @@ def _is_cached(name: str, directory: str) -> bool:
     return bool(glob.glob(pattern, recursive=True))
 
 
-def run(kernel: str, n_blocks: int, *args):
-    """Call a kernel of the module; a batch of one block runs its serial driver on this thread.
-
-    One block has no parallel work, and waking the other threads for it costs more
-    than the block itself, a lot more when other processes keep the cores busy.
-    """
-    return getattr(_module or load(), kernel if n_blocks > 1 else kernel + "_one_block")(*args)
-
-
 def load():
-    """The kernel module (forward, backward, their one-block drivers, DENSE), generated and imported on first use."""
+    """The kernel module (forward, backward, their serial drivers, DENSE), generated and imported on first use.
+
+    autograd.tape.warm.load() is this module with each kernel's first call guarded (warm-up, progress).
+    """
     global _module
     if _module is not None:
         return _module
@@ -166,8 +160,5 @@ def load():
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    # Each kernel's first call waits for a background warm-up compiling it, or compiles it with progress.
-    from . import warm
-    warm.guard(module)
     _module = module
     return module

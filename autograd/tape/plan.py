@@ -64,7 +64,9 @@ class Gradients(NamedTuple):
 
     needs_grad: np.ndarray  # bool, per slot: whether a parameter (or a requested input) lies below it
     param_slots: np.ndarray  # int64: the slots of parameters that instructions read directly
-    param_of_slot: np.ndarray  # int64: for each of them, its parameter index
+    # int64: the parameter of each column of a block's row of grads, which holds the grads of
+    # param_slots, then of the dense layers' weights (Layers.weight_params), then of their biases
+    column_params: np.ndarray
     input_slots: np.ndarray  # int64: the input slots whose gradients are returned per sample (empty if none)
 
 
@@ -262,7 +264,8 @@ def plan(order, outputs, inputs, params, fuse, input_grads) -> Plan:
         order=order, slot=slots, slot_nodes=slot_nodes, instructions=instructions,
         layers=Layers(*(as_int(layers[name]) for name in Layers._fields)),
         leaves=Leaves(input_slots, as_int(fill_slots), as_int(fill_sources), np.array(constants, dtype=np.float64)),
-        gradients=Gradients(needs_grad, as_int(param_slots), as_int(param_of_slot),
+        gradients=Gradients(needs_grad, as_int(param_slots), as_int(param_of_slot + layers["weight_params"] +
+                                                                   layers["bias_params"]),
                             input_slots.copy() if input_grads else as_int([])),
         output_slots=as_int([slots[o] for o in outputs]),
         checked=[(t, TABLE[c]) for t, c in enumerate(opcodes) if c != DENSE and TABLE[c].domain is not None],

@@ -18,12 +18,11 @@ DENSE instruction. Anything else runs as one instruction per op-table op.
 
 import numpy as np
 
-from . import kernels
+from . import warm
 from ..graph import joint_topological_order, topological_order
-from .checks import check_domain, check_inputs, check_leaves, check_samples, check_seed
+from .checks import check_domain, check_inputs, check_leaves, check_real, check_samples, check_seed
 from ..value import Value, evaluate
 
-_I = np.int64
 
 
 class Tape:
@@ -37,6 +36,7 @@ class Tape:
         self.input_grads = input_grads
         self._plan = plan
         self.vals = None
+        self._params = None  # the parameters of the last forward pass
         self.grads = None
         self.input_gradients = None
         self.block = 256
@@ -45,6 +45,7 @@ class Tape:
         self._biases = np.zeros(len(plan.layers.bias_params))
         self._seed_cache = (None, None)
         self._cones = {}  # output index -> which slots that output depends on
+        self._rows = np.empty((0, 0))
         # The plan's structures as plain tuples: numba types a plain tuple of arrays in C as fast as
         # separate arguments, a NamedTuple through Python (several us a call). The per-instruction and
         # per-layer int fields go as one table each: every array a call takes costs its unboxing.
@@ -77,8 +78,14 @@ class Tape:
         n = X.shape[0]
         if self.vals is None or self.vals.shape[1] != n:
             self.vals = np.empty((self.n_slots, n))
+        self._params = params
         block = self._block(n)
-        kernels.run("forward", -(-n // block), self.vals, X, params, *self._forward_plan, _I(block))
+        n_blocks = -(-n // block)
+        kernels = warm.load()
+        if warm.in_parallel(n_blocks):
+            kernels.forward(self.vals, X, params, *self._forward_plan, block)
+        else:
+            kernels.forward_blocks(self.vals, X, params, *self._forward_plan, block, 0, n_blocks)
         if self._plan.checked:
             check_domain(self, self.vals)
         self.grads = None
@@ -88,11 +95,13 @@ class Tape:
         # Small batches run as one block: a parallel launch costs more than it saves.
         return n if n <= 128 else min(self.block, -(-n // 2))
 
-    def backward(self, seed=None, output: int = 0, reduction: str = "mean") -> np.ndarray:
+    def backward(self, seed=None, output: int = 0, reduction: str = "mean", l2: float = 0.0) -> np.ndarray:
         """Gradients of the summed (or averaged) output over the batch, per parameter.
 
         Only output `output`'s own graph is differentiated, as `backward()` on that
         output alone would be; `seed` (one number per sample) replaces the reduction.
+        `l2` adds the gradient of l2 * sum(p * p) over the parameters of the last forward
+        pass (L2 regularisation), with the Value path's arithmetic: l2 * p once per operand.
         """
         if self.vals is None:
             raise RuntimeError("call tape.forward(X) before tape.backward()")
@@ -104,14 +113,29 @@ class Tape:
         if not 0 <= output < len(self.outputs):
             raise ValueError(f"output must be in 0..{len(self.outputs) - 1}, got {output!r}")
         seed = self._seed(n, reduction) if seed is None else check_seed(seed, n)
+        if type(l2) is not float:
+            l2 = check_real(l2, "l2")
         grads = np.zeros(len(self.params))
         g_inputs = np.zeros((n, len(p.gradients.input_slots)))
         block = self._block(n)
-        kernels.run("backward", -(-n // block), self.vals, seed, _I(p.output_slots[output]), self._cone(output),
-                    grads, g_inputs, *self._backward_plan, _I(block))
+        n_blocks = -(-n // block)
+        args = (self.vals, seed, p.output_slots[output], self._cone(output), grads, g_inputs, *self._backward_plan,
+                self._gradient_rows(n_blocks), self._params if self._params is not None else self.param_values(), l2,
+                block)
+        kernels = warm.load()
+        if warm.in_parallel(n_blocks):
+            kernels.backward(*args)
+        else:
+            kernels.backward_blocks(*args, 0, n_blocks)
         self.grads = grads
         self.input_gradients = g_inputs if self.input_grads else None
         return grads
+
+    def _gradient_rows(self, n_blocks: int) -> np.ndarray:
+        """Scratch for backward: one row of grads per block (see Gradients.column_params), kept for the next batch."""
+        if self._rows.shape[0] != n_blocks:
+            self._rows = np.empty((n_blocks, len(self._plan.gradients.column_params)))
+        return self._rows
 
     def _cone(self, output: int) -> np.ndarray:
         """Per slot, whether output `output` depends on it: backward runs only through those."""

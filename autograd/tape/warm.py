@@ -7,9 +7,11 @@ threads, so the compiler does not take the caller's GIL. The first call of each
 kernel in any process goes through `guard`: it waits while a warm-up still holds that
 kernel's lock, then loads it from the cache, or compiles it here and says so on stderr.
 
-There are two pairs of kernels: the serial twins run batches of one block (up to 128
+There are two pairs of kernels: the serial drivers run batches of one block (up to 128
 samples, as in training on small data sets) and the parallel kernels larger ones (a
-decision boundary's grid). Each kernel has a lock file in the cache directory, held
+decision boundary's grid). A warm-up compiles the serial pair first; while it still
+compiles the parallel pair, larger batches run on the serial drivers too, a little
+slower, rather than wait. Each kernel has a lock file in the cache directory, held
 (``flock``) by whoever compiles it; the system releases it when that process ends,
 so a killed warm-up leaves no stale lock, and numba writes each cache file to a
 temporary name and renames it, so two compilers never leave a torn file.
@@ -33,21 +35,27 @@ from . import kernels
 # first (training on small data needs only it). Tape._block runs up to SMALL_BATCH samples as one block.
 SMALL_BATCH = 128
 VARIANTS = {
-    "small": (("forward_one_block", "backward_one_block"), 1, "batches of up to 128 samples"),
+    "small": (("forward_blocks", "backward_blocks"), 1, "batches of up to 128 samples"),
     "large": (("forward", "backward"), 300, "batches of over 128 samples"),
 }
 _SAMPLES = {name: samples for names, samples, _ in VARIANTS.values() for name in names}
 # The forward and the backward kernels share no compiled function, so two processes compile them side by side.
-_PROCESSES = (("forward_one_block", "forward"), ("backward_one_block", "backward"))
+_PROCESSES = (("forward_blocks", "forward"), ("backward_blocks", "backward"))
+# The warm-up's priority (nice) while it compiles the parallel kernels, which nobody waits for.
+_BACKGROUND_NICENESS = 10
+# How often a large batch looks again whether a warm-up still compiles the parallel kernels.
+_LOOK_EVERY = 0.25
 
 _compiling_here = False  # True in a warm-up process: it holds the locks it would otherwise wait for
 _ready = set()  # variants whose real kernels are in place in this process
 _real = {}  # (module name, kernel) -> the numba dispatcher a guard stands in for
 _thread_lock = threading.Lock()
+_guarded = None  # the kernel module whose kernels guard() stands in for
+_next_look = [0.0, False]  # (when in_parallel looks at the locks again, whether a warm-up held them last time)
 
 
 def _jit_enabled(module) -> bool:
-    return hasattr(module.forward_one_block, "py_func") or (module.__name__, "forward_one_block") in _real
+    return hasattr(module.forward_blocks, "py_func") or (module.__name__, "forward_blocks") in _real
 
 
 def _open_lock(kernel: str):
@@ -82,23 +90,62 @@ def variant_for(samples: int) -> str:
     return "small" if samples <= SMALL_BATCH else "large"
 
 
+def _compiling_elsewhere(variant: str) -> bool:
+    """Whether another process (a warm-up) holds the lock of one of the variant's kernels: it is compiling it now."""
+    for kernel in VARIANTS[variant][0]:
+        fd = _open_lock(kernel)
+        if fd is None:
+            continue
+        try:
+            if not _try_lock(fd):
+                return True
+        finally:
+            os.close(fd)
+    return False
+
+
+def _in_place(module, variant: str) -> bool:
+    """Whether the variant's kernels run now: in place, or in numba's cache with nobody compiling them."""
+    if variant in _ready or not _jit_enabled(module):
+        return True
+    return not _compiling_elsewhere(variant) and all(_cached(module, kernel) for kernel in VARIANTS[variant][0])
+
+
 def ready(samples: int) -> bool:
     """Whether a tape runs a batch of `samples` rows now, without compiling or waiting for a warm-up."""
     module = kernels.load()
     variant = variant_for(samples)
-    if variant in _ready or not _jit_enabled(module):
+    if _in_place(module, variant):
         return True
-    for kernel in VARIANTS[variant][0]:
-        fd = _open_lock(kernel)
-        try:
-            if fd is not None and not _try_lock(fd):
-                return False  # a warm-up is compiling it right now
-        finally:
-            if fd is not None:
-                os.close(fd)
-        if not _cached(module, kernel):
-            return False
-    return True
+    # While a warm-up compiles the parallel kernels, the serial ones run large batches (see in_parallel).
+    return variant == "large" and _compiling_elsewhere("large") and _in_place(module, "small")
+
+
+def in_parallel(n_blocks: int) -> bool:
+    """Whether a batch of `n_blocks` blocks runs on the parallel kernels, else on the serial ones.
+
+    One block always runs serially. More run in parallel once those kernels are in place, or
+    when nobody is compiling them (the first call then loads them, or compiles them with
+    progress); while a warm-up still compiles them, serially, without waiting for it.
+    """
+    if n_blocks == 1:
+        return False
+    if "large" in _ready or _compiling_here:
+        return True
+    now = time.monotonic()
+    if now >= _next_look[0]:
+        _next_look[:] = [now + _LOOK_EVERY, _compiling_elsewhere("large")]
+    return not _next_look[1]
+
+
+def load():
+    """The kernel module, each kernel's first call guarded: it waits for a warm-up compiling it, or compiles it here."""
+    global _guarded
+    module = kernels.load()
+    if module is not _guarded:
+        guard(module)
+        _guarded = module
+    return module
 
 
 def start() -> list:
@@ -147,7 +194,7 @@ def _spawn(held: dict):
 
 
 def guard(module) -> None:
-    """Stand in for each numba kernel of `module` until its first call (kernels.load calls this)."""
+    """Stand in for each numba kernel of `module` until its first call (load calls this)."""
     if _compiling_here or not _jit_enabled(module):
         return
     for variant, (names, _, _) in VARIANTS.items():
@@ -229,7 +276,7 @@ def main(argv) -> int:
     global _compiling_here
     if not argv:
         began = time.perf_counter()
-        module = kernels.load()
+        module = load()
         processes = start()
         names = [name for names, _, _ in VARIANTS.values() for name in names]
         for step, name in enumerate(names if processes else [], start=1):
@@ -251,6 +298,8 @@ def main(argv) -> int:
     _compiling_here = True
     held = [(name, int(fd)) for name, _, fd in held]
     for name, fd in held:
+        if _SAMPLES[name] > SMALL_BATCH:  # nothing waits for the parallel kernels: let the caller's work go first
+            os.nice(max(0, _BACKGROUND_NICENESS - os.nice(0)))
         _compile_kernel(name)
         os.close(fd)  # an exception ends the process instead, which releases every lock it holds
     return 0
@@ -259,5 +308,5 @@ def main(argv) -> int:
 if __name__ == "__main__":
     import importlib
 
-    # The package's instance of this module (not __main__), whose flags kernels.load sees.
+    # The package's instance of this module (not __main__), whose flags load() sees.
     sys.exit(importlib.import_module(__spec__.name).main(sys.argv[1:]))

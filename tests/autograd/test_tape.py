@@ -143,20 +143,24 @@ def test_results_do_not_depend_on_thread_count():
     assert np.array_equal(results[0][0], results[1][0]) and np.array_equal(results[0][1], results[1][1])
 
 
-def test_one_block_drivers_compute_what_the_parallel_kernels_compute(monkeypatch):
-    """A batch of one block runs forward_one_block / backward_one_block; the parallel drivers agree bit for bit."""
-    from autograd.tape import kernels
+def test_the_serial_drivers_compute_what_the_parallel_kernels_compute(monkeypatch):
+    """A batch of several blocks runs on forward_blocks / backward_blocks while the parallel kernels compile
+    in the background; both give the same bits."""
+    from autograd.tape import warm
 
     model, params = mlp([3, 9, 5, 1])
     x = [Value(0.0) for _ in range(3)]
     out = model(x)
     tape = compile([(out - x[0]).tanh(), out.exp()], x, params, input_grads=True)
-    X = np.random.default_rng(7).normal(size=(37, 3))
-    seed = np.random.default_rng(8).normal(size=37)
-    serial = (tape.forward(X), tape.backward(seed=seed), tape.input_gradients)
-    monkeypatch.setattr(kernels, "run", lambda kernel, n_blocks, *args: getattr(kernels.load(), kernel)(*args))
-    parallel = (tape.forward(X), tape.backward(seed=seed), tape.input_gradients)
-    for a, b in zip(serial, parallel):
+    tape.block = 32
+    X = np.random.default_rng(7).normal(size=(300, 3))
+    seed = np.random.default_rng(8).normal(size=300)
+    results = []
+    for parallel in (False, True):
+        monkeypatch.setattr(warm, "in_parallel", lambda n_blocks, parallel=parallel: parallel)
+        results.append((tape.forward(X), tape.backward(seed=seed), tape.input_gradients))
+    assert -(-300 // tape._block(300)) == 10
+    for a, b in zip(*results):
         assert a.tobytes() == b.tobytes()
 
 
@@ -335,3 +339,33 @@ def test_loading_the_kernels_leaves_no_file_open(monkeypatch):
         kernels.load()
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+@pytest.mark.parametrize("rows", [5, 300])  # the serial kernels, then the parallel ones
+def test_l2_adds_the_penalty_gradient_as_the_value_path_computes_it(rows):
+    x = Value(0.0, label="x")
+    w = [Value(0.5, label="w"), Value(-0.75, label="b")]
+    tape = compile((w[0] * x + w[1]).tanh(), inputs=[x], params=w)
+    X = np.linspace(-1.0, 1.0, rows).reshape(rows, 1)
+    params = tape.param_values()
+    for l2 in (0.25, 1e308):  # near the largest float, 2 * l2 * p overflows where l2 * p + l2 * p does not
+        tape.forward(X)
+        plain = tape.backward(reduction="sum")
+        expected = plain + l2 * params
+        expected += l2 * params  # backward() of l2 * (p * p): l2 * p once per operand, in that order
+        assert tape.backward(reduction="sum", l2=l2).tobytes() == expected.tobytes()
+        assert np.isfinite(expected).all()
+    # Penalty grads reach a parameter the output does not depend on, as backward() of the penalty would.
+    unused = Value(3.0, label="unused")
+    tape = compile(w[0] * x, inputs=[x], params=[w[0], unused])
+    tape.forward(X)
+    assert tape.backward(l2=0.5)[1] == 0.5 * 3.0 + 0.5 * 3.0
+
+
+def test_l2_must_be_a_real_number():
+    x, w = Value(0.0), Value(1.0)
+    tape = compile(w * x, inputs=[x], params=[w])
+    tape.forward([[1.0]])
+    with pytest.raises(TypeError, match="l2 must be a real number, got str"):
+        tape.backward(l2="0.1")
+    assert tape.backward(l2=1).tolist() == [1.0 + 1.0 + 1.0]  # an int is a real number: d(w*x)/dw + 2 * 1 * w

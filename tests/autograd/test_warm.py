@@ -66,7 +66,7 @@ def test_a_killed_warm_up_falls_back_to_compiling_here_with_progress(cold_cache)
     """, cold_cache)
     assert out.split() == ["2"]  # one process for the forward kernels, one for the backward ones
     assert "compiling the numba kernels for batches of up to 128 samples (once per install): 1/2" in err
-    assert "2/2 backward_one_block" in err
+    assert "2/2 backward_blocks" in err
     assert "compiled in" in err
 
 
@@ -83,7 +83,7 @@ def test_the_warm_up_fills_the_cache_so_a_second_process_compiles_nothing(cold_c
     print(warm.ready(5), warm.ready(300), warm.start())
     check(5)
     check(300)
-    for name in ("forward_one_block", "backward_one_block", "forward", "backward"):
+    for name in ("forward_blocks", "backward_blocks", "forward", "backward"):
         stats = warm._real[(kernels.load().__name__, name)].stats
         print(name, len(stats.cache_hits), len(stats.cache_misses))
     """, cold_cache)
@@ -103,7 +103,7 @@ def test_a_first_call_waits_for_the_warm_up_instead_of_compiling_again(cold_cach
     holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time; "
                                "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); fcntl.flock(fd, fcntl.LOCK_EX); "
                                "print('held', flush=True); time.sleep(1.5); open(sys.argv[2], 'w').close()",
-                               os.path.join(os.environ['GRADWALK_CACHE_DIR'], 'compiling-forward_one_block.lock'),
+                               os.path.join(os.environ['GRADWALK_CACHE_DIR'], 'compiling-forward_blocks.lock'),
                                os.environ['RELEASED']], stdout=subprocess.PIPE, text=True)
     holder.stdout.readline()
     print(warm.ready(5))
@@ -132,7 +132,7 @@ def test_the_variants_follow_the_tapes_blocks(rows):
 def test_the_warm_up_compiles_exactly_the_tapes_kernels():
     module = kernels.load()
     names = {name for names, _, _ in warm.VARIANTS.values() for name in names}
-    assert names == {"forward", "backward", "forward_one_block", "backward_one_block"}
+    assert names == {"forward", "backward", "forward_blocks", "backward_blocks"}
     assert all(callable(getattr(module, name)) for name in names)
     assert autograd.tape.warm is warm
 
@@ -145,7 +145,7 @@ def test_small_boundaries_do_not_wait_for_the_compiler(monkeypatch):
         raise AssertionError("a kernel ran although the kernels were not ready")
 
     monkeypatch.setattr(warm, "ready", lambda samples: False)
-    monkeypatch.setattr(kernels, "run", no_kernels)
+    monkeypatch.setattr(warm, "load", no_kernels)
     points = np.random.default_rng(0).uniform(-2, 2, size=(400, 2))
 
     def model(point):
@@ -156,21 +156,28 @@ def test_small_boundaries_do_not_wait_for_the_compiler(monkeypatch):
     assert np.allclose(outputs[:, 0], np.tanh(0.5 * points[:, 0] - 0.25 * points[:, 1] + 0.1), atol=1e-12)
 
 
-def test_a_grid_runs_through_the_small_batch_kernels_while_the_parallel_ones_compile(monkeypatch):
-    from viz.boundary import model_outputs
-
-    x, w = Value(0.0), Value(2.0)
-    compile(w * x, inputs=[x]).forward([[1.0]])  # the small-batch kernels in place (compiled or loaded) first
-    blocks, run = [], kernels.run
-
-    def counted(kernel, n_blocks, *args):
-        blocks.append(n_blocks)
-        return run(kernel, n_blocks, *args)
-
-    monkeypatch.setattr(warm, "ready", lambda samples: samples <= warm.SMALL_BATCH)
-    monkeypatch.setattr(kernels, "run", counted)
-    monkeypatch.setattr("viz.boundary.VALUE_PATH_NODES", 0)  # even a small graph takes the tape here
-    points = np.random.default_rng(1).uniform(-2, 2, size=(1000, 2))
-    outputs = model_outputs(lambda p: (0.5 * p[0] - 0.25 * p[1] + 0.1).tanh(), points)
-    assert np.allclose(outputs[:, 0], np.tanh(0.5 * points[:, 0] - 0.25 * points[:, 1] + 0.1), atol=1e-12)
-    assert blocks == [1] * 8  # 1000 rows in slices of 128: the one-block kernels only
+@jit
+def test_a_large_batch_runs_on_the_serial_kernels_while_a_warm_up_compiles_the_parallel_ones(cold_cache, tmp_path):
+    # Runs on the full cache: a process holding the parallel kernels' locks stands for a warm-up compiling them.
+    out, err = run_python(TAPE + """
+    import os, subprocess, sys
+    from autograd.tape import kernels
+    locks = [os.path.join(os.environ['GRADWALK_CACHE_DIR'], f'compiling-{name}.lock') for name in ('forward', 'backward')]
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time; "
+                               "fds = [os.open(path, os.O_RDWR | os.O_CREAT) for path in sys.argv[1:]]; "
+                               "[fcntl.flock(fd, fcntl.LOCK_EX) for fd in fds]; print('held', flush=True); "
+                               "sys.stdin.read()", *locks], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder.stdout.readline()
+    module = kernels.load()
+    print(warm.ready(300), warm.in_parallel(3))
+    check(300)
+    real = [warm._real[(module.__name__, name)] for name in ("forward", "backward")]
+    print(*(len(kernel.stats.cache_hits) + len(kernel.stats.cache_misses) for kernel in real))  # never loaded
+    holder.stdin.close()
+    holder.wait()
+    warm._next_look[0] = 0.0  # look at the locks now rather than a quarter of a second later
+    check(300)
+    print(warm.in_parallel(3), "large" in warm._ready)
+    """, cold_cache)
+    assert out.split("\n")[:3] == ["True False", "0 0", "True True"]
+    assert "waiting" not in err and "compiling" not in err  # no wait: the serial kernels ran it from the cache
