@@ -151,6 +151,7 @@ def show_activations(tour):
 @section("moons", "Two moons: SGD against Adam, and the numba path")
 def show_moons(tour):
     X, y = nn.make_moons(100, noise=0.1, seed=0)
+    speedup(X, y, steps=3 if tour.quick else 10)  # why train on the numba path: one step on each
     epochs = 60 if tour.quick else 300
     histories = {}
     for optimizer, lr in (("sgd", 0.1), ("adam", 0.02)):
@@ -161,7 +162,6 @@ def show_moons(tour):
         print(f"    final loss {histories[optimizer].loss[-1]:.4f}, accuracy {nn.accuracy(model, X, y):.2f}")
     tour.figure(compare_losses(histories), "moons_loss.png", "Two moons: SGD and Adam, same model and data")
     tour.figure(viz.plot_decision_boundary(model, X, y), "moons_boundary.png", "Two moons: MLP(2, [16, 16, 1]), Adam")
-    speedup(X, y, steps=3 if tour.quick else 10)
 
 
 @section("movie", "Watching two moons learn: a movie, a page, and one step up close")

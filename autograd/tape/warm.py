@@ -267,6 +267,21 @@ def _compile_kernel(name: str) -> None:
         tape.backward()
 
 
+def compile_backward_dispatch():
+    """Compile backward_op, the op dispatch backward_blocks calls, for the types it calls it with.
+
+    backward_blocks costs the most to compile, and the small-batch pair is ready only when
+    it is; the forward process compiles this part of it first, so that the backward process
+    finds it in numba's cache (it compiles the dense layers first). Should the types ever
+    differ, the backward process compiles its own: only time is lost.
+    """
+    from numba import types
+
+    row = types.Array(types.float64, 1, "C")
+    return kernels.load().backward_op.compile((types.int64, row, row, row, row, row, row, types.float64, types.int64,
+                                               types.boolean, types.boolean))
+
+
 def main(argv) -> int:
     """`python -m autograd.tape.warm`: compile every kernel now, two processes side by side, and wait for them.
 
@@ -300,6 +315,8 @@ def main(argv) -> int:
     for name, fd in held:
         if _SAMPLES[name] > SMALL_BATCH:  # nothing waits for the parallel kernels: let the caller's work go first
             os.nice(max(0, _BACKGROUND_NICENESS - os.nice(0)))
+        if name == "forward_blocks":
+            compile_backward_dispatch()
         _compile_kernel(name)
         os.close(fd)  # an exception ends the process instead, which releases every lock it holds
     return 0

@@ -181,3 +181,16 @@ def test_a_large_batch_runs_on_the_serial_kernels_while_a_warm_up_compiles_the_p
     """, cold_cache)
     assert out.split("\n")[:3] == ["True False", "0 0", "True True"]
     assert "waiting" not in err and "compiling" not in err  # no wait: the serial kernels ran it from the cache
+
+
+@jit
+def test_the_backward_dispatch_compiled_ahead_is_the_one_backward_blocks_calls(tmp_path):
+    # The forward warm-up process compiles backward_op for the backward one; with other types, both would compile it.
+    out, _ = run_python("""
+    from autograd.tape import kernels, warm
+    warm._compiling_here = True
+    warm.compile_backward_dispatch()
+    warm._compile_kernel("backward_blocks")
+    print(len(kernels.load().backward_op.overloads))
+    """, tmp_path)
+    assert out.split() == ["1"]
