@@ -39,7 +39,8 @@ VARIANTS = {
     "large": (("forward", "backward"), 300, "batches of over 128 samples"),
 }
 _SAMPLES = {name: samples for names, samples, _ in VARIANTS.values() for name in names}
-# The forward and the backward kernels share no compiled function, so two processes compile them side by side.
+# The forward and the backward kernels share no compiled function, so two processes compile them side by side;
+# the forward one also compiles backward_op for the other, which has more to do (_compile_backward_dispatch).
 _PROCESSES = (("forward_blocks", "forward"), ("backward_blocks", "backward"))
 # The warm-up's priority (nice) while it compiles the parallel kernels, which nobody waits for.
 _BACKGROUND_NICENESS = 10
@@ -267,12 +268,12 @@ def _compile_kernel(name: str) -> None:
         tape.backward()
 
 
-def compile_backward_dispatch():
+def _compile_backward_dispatch():
     """Compile backward_op, the op dispatch backward_blocks calls, for the types it calls it with.
 
-    backward_blocks costs the most to compile, and the small-batch pair is ready only when
-    it is; the forward process compiles this part of it first, so that the backward process
-    finds it in numba's cache (it compiles the dense layers first). Should the types ever
+    backward_blocks costs the most to compile, and the small-batch pair is ready only when it
+    is; the forward process compiles this part of it first, and the backward process, busy
+    with the dense layers meanwhile, then loads it from numba's cache. Should the types ever
     differ, the backward process compiles its own: only time is lost.
     """
     from numba import types
@@ -316,7 +317,7 @@ def main(argv) -> int:
         if _SAMPLES[name] > SMALL_BATCH:  # nothing waits for the parallel kernels: let the caller's work go first
             os.nice(max(0, _BACKGROUND_NICENESS - os.nice(0)))
         if name == "forward_blocks":
-            compile_backward_dispatch()
+            _compile_backward_dispatch()
         _compile_kernel(name)
         os.close(fd)  # an exception ends the process instead, which releases every lock it holds
     return 0

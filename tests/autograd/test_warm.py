@@ -189,7 +189,7 @@ def test_the_backward_dispatch_compiled_ahead_is_the_one_backward_blocks_calls(t
     out, _ = run_python("""
     from autograd.tape import kernels, warm
     warm._compiling_here = True
-    warm.compile_backward_dispatch()
+    warm._compile_backward_dispatch()
     warm._compile_kernel("backward_blocks")
     print(len(kernels.load().backward_op.overloads))
     """, tmp_path)
