@@ -194,3 +194,15 @@ def test_the_backward_dispatch_compiled_ahead_is_the_one_backward_blocks_calls(t
     print(len(kernels.load().backward_op.overloads))
     """, tmp_path)
     assert out.split() == ["1"]
+
+
+def test_a_warm_up_process_compiles_the_parallel_kernels_at_a_lower_priority(monkeypatch, tmp_path):
+    # Nothing waits for the parallel kernels (large batches run serially meanwhile): the caller's work goes first.
+    calls = []
+    monkeypatch.setattr(warm, "_compile_kernel", lambda name: calls.append(name))
+    monkeypatch.setattr(warm, "_compile_backward_dispatch", lambda: calls.append("backward_op"))
+    monkeypatch.setattr(warm.os, "nice", lambda increment: calls.append(f"nice {increment}") or 0)
+    monkeypatch.setattr(warm, "_compiling_here", False)  # main() sets it, as in a warm-up process
+    fds = [os.open(tmp_path / name, os.O_RDWR | os.O_CREAT) for name in ("serial.lock", "parallel.lock")]
+    assert warm.main([f"forward_blocks={fds[0]}", f"forward={fds[1]}"]) == 0
+    assert calls == ["backward_op", "forward_blocks", "nice 0", f"nice {warm._BACKGROUND_NICENESS}", "forward"]
