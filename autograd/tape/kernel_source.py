@@ -46,6 +46,19 @@ def _layer(layers, d):
             layers.weight_start[d], layers.bias_start[d], layers.bias_first[d], layers.activation[d])
 
 
+@njit(inline="always")
+def _named(instructions, layers):
+    """Instructions and Layers named again from the tuples they travel as.
+
+    Their int fields come as one table each, (5, T) and (8, L), row i being field i: fewer arrays to pass.
+    """
+    table, constant = instructions
+    counts, slots, weight_params, bias_params = layers
+    return (Instructions(table[0], table[1], table[2], table[3], table[4], constant),
+            Layers(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], slots,
+                   weight_params, bias_params))
+
+
 @njit(cache=CACHE, error_model="numpy", no_cpython_wrapper=True)
 def _gather_weights(params, weights, biases, layers):
     """The dense layers' weights and biases, copied from params into the order the layers read them."""
@@ -66,11 +79,7 @@ def forward_blocks(vals, X, params, weights, biases, instructions, layers, leave
     n_samples = vals.shape[1]
     if first == 0 and last * block >= n_samples:
         _gather_weights(params, weights, biases, layers)
-    table, constant = instructions  # the int fields as one (5, T) table (row i is field i): fewer arrays to pass
-    instructions = Instructions(table[0], table[1], table[2], table[3], table[4], constant)
-    counts, slots, weight_params, bias_params = layers  # the per-layer ints as one (8, L) table
-    layers = Layers(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], slots,
-                    weight_params, bias_params)
+    instructions, layers = _named(instructions, layers)
     leaves = Leaves(*leaves)
     n_params = params.shape[0]
     for blk in range(first, last):
@@ -138,11 +147,7 @@ def backward_blocks(vals, seed, seed_slot, cone, grads, input_grads, weights, in
     grads, with the gradient of l2 * sum(p * p)), and each task of the parallel driver (one
     block of several; the driver adds them).
     """
-    table, constant = instructions  # the int fields as one (5, T) table (row i is field i): fewer arrays to pass
-    instructions = Instructions(table[0], table[1], table[2], table[3], table[4], constant)
-    counts, slots, weight_params, bias_params = layers  # the per-layer ints as one (8, L) table
-    layers = Layers(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], slots,
-                    weight_params, bias_params)
+    instructions, layers = _named(instructions, layers)
     gradients = Gradients(*gradients)
     n_params, n_weights = gradients.param_slots.shape[0], layers.weight_params.shape[0]
     n_slots, n_samples = vals.shape
