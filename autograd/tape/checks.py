@@ -61,13 +61,6 @@ def check_seed(seed, n_samples: int) -> np.ndarray:
     return seed
 
 
-def check_real(number, argument: str) -> float:
-    """`number` as a float, or a TypeError naming `argument` for anything that is not a real number."""
-    if isinstance(number, bool) or not isinstance(number, Real):
-        raise TypeError(f"{argument} must be a real number, got {type(number).__name__} {number!r:.40}")
-    return float(number)
-
-
 def _ready(array, ndim: int) -> bool:
     """Whether `array` is already a C-contiguous float64 numpy array of `ndim` dimensions."""
     return type(array) is np.ndarray and array.dtype == np.float64 and array.ndim == ndim and array.flags.c_contiguous

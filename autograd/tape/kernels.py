@@ -27,6 +27,10 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 _module = None
 
 
+# The decorator of the generated functions: called only by the kernels, so they need no Python wrapper.
+_HELPER = "@njit(cache=CACHE, error_model='numpy', no_cpython_wrapper=True)"
+
+
 def _dispatch_source() -> str:
     """Python source of forward_op / backward_op: one branch per op of the table."""
     jit = "njit(inline='always', error_model='numpy')"
@@ -35,14 +39,14 @@ def _dispatch_source() -> str:
         lines.append(f"_f{op.code} = {jit}(TABLE[{op.code}].forward)  # {op.name}")
         for i in range(op.arity):
             lines.append(f"_d{op.code}_{i} = {jit}(TABLE[{op.code}].{_chain_function(op, i)}[{i}])")
-    lines += ["", "", "@njit(cache=CACHE, error_model='numpy', no_cpython_wrapper=True)", "def forward_op(code, out, x, y, k, n):"]
+    lines += ["", "", _HELPER, "def forward_op(code, out, x, y, k, n):"]
     for op in ops.TABLE:
         lines += [
             f"    {'if' if op.code == 0 else 'elif'} code == {op.code}:  # {op.name}",
             "        for lane in range(n):",
             f"            out[lane] = _f{op.code}(x[lane], y[lane], k)",
         ]
-    lines += ["", "", "@njit(cache=CACHE, error_model='numpy', no_cpython_wrapper=True)", "def backward_op(code, gx, gy, go, x, y, o, k, n, need_x, need_y):"]
+    lines += ["", "", _HELPER, "def backward_op(code, gx, gy, go, x, y, o, k, n, need_x, need_y):"]
     for op in ops.TABLE:
         lines.append(f"    {'if' if op.code == 0 else 'elif'} code == {op.code}:  # {op.name}")
         for i, (grad, need) in enumerate((("gx", "need_x"), ("gy", "need_y"))[: op.arity]):
@@ -57,7 +61,7 @@ def _dispatch_source() -> str:
     fused = [op for op in ops.TABLE if op.from_output]
     for name, body in (("activate(code, o, k, n)", "o[lane] = _f{c}(o[lane], 0.0, k)"),
                        ("chain_from_output(code, g, o, k, n)", "g[lane] = 0.0 + g[lane] * _d{c}_0(o[lane], 0.0, k, o[lane])")):
-        lines += ["", "", "@njit(cache=CACHE, error_model='numpy', no_cpython_wrapper=True)", f"def {name}:"]
+        lines += ["", "", _HELPER, f"def {name}:"]
         for i, op in enumerate(fused):
             lines += [f"    {'if' if i == 0 else 'elif'} code == {op.code}:  # {op.name}",
                       "        for lane in range(n):",

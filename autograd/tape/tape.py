@@ -20,9 +20,9 @@ import numpy as np
 
 from . import warm
 from ..graph import joint_topological_order, topological_order
-from .checks import check_domain, check_inputs, check_leaves, check_real, check_samples, check_seed
+from .checks import check_domain, check_inputs, check_leaves, check_samples, check_seed
+from ..floats import as_float
 from ..value import Value, evaluate
-
 
 
 class Tape:
@@ -82,9 +82,10 @@ class Tape:
         block = self._block(n)
         n_blocks = -(-n // block)
         kernels = warm.load()
+        # Spelled out here and in backward: a shared helper's extra call and argument tuple show in a one-block step.
         if warm.in_parallel(n_blocks):
             kernels.forward(self.vals, X, params, *self._forward_plan, block)
-        else:
+        else:  # one block, or several while a warm-up still compiles the parallel kernel: on this thread
             kernels.forward_blocks(self.vals, X, params, *self._forward_plan, block, 0, n_blocks)
         if self._plan.checked:
             check_domain(self, self.vals)
@@ -114,14 +115,13 @@ class Tape:
             raise ValueError(f"output must be in 0..{len(self.outputs) - 1}, got {output!r}")
         seed = self._seed(n, reduction) if seed is None else check_seed(seed, n)
         if type(l2) is not float:
-            l2 = check_real(l2, "l2")
+            l2 = as_float(l2, "l2")
         grads = np.zeros(len(self.params))
         g_inputs = np.zeros((n, len(p.gradients.input_slots)))
         block = self._block(n)
         n_blocks = -(-n // block)
         args = (self.vals, seed, p.output_slots[output], self._cone(output), grads, g_inputs, *self._backward_plan,
-                self._gradient_rows(n_blocks), self._params if self._params is not None else self.param_values(), l2,
-                block)
+                self._gradient_rows(n_blocks), self._params, l2, block)
         kernels = warm.load()
         if warm.in_parallel(n_blocks):
             kernels.backward(*args)

@@ -263,8 +263,8 @@ def _compile_kernel(name: str) -> None:
     tape = compile_tape((w[0] * x[0] + w[1] * x[1] + w[2]).tanh() * w[3], inputs=x, params=w)
     if name.startswith("forward"):
         tape.forward(np.linspace(-1.0, 1.0, 2 * samples).reshape(samples, 2))
-    else:  # values as a forward pass leaves them, without running (and compiling) the forward kernel
-        tape.vals = np.zeros((tape.n_slots, samples))
+    else:  # what a forward pass leaves (values, parameters), without running (and compiling) the forward kernel
+        tape.vals, tape._params = np.zeros((tape.n_slots, samples)), tape.param_values()
         tape.backward()
 
 
