@@ -1,5 +1,6 @@
 """The backprop quiz: the answer parser, the questions as data, the dialogue, and a real terminal."""
 
+import contextlib
 import json
 import math
 import pathlib
@@ -15,7 +16,7 @@ from autograd.quiz import Score, check, quiz, quiz_data, step_questions
 from autograd.value import apply
 from tests.autograd.cases import SMOOTH_POINTS
 from tests.autograd.programs import programs, run_values
-from tests.autograd.quiz_terminal import neuron
+from tests.lecture import lecture_neuron as neuron
 
 SCRIPT = pathlib.Path(__file__).with_name("quiz_terminal.py")
 REPO = SCRIPT.parents[2]
@@ -405,13 +406,28 @@ def test_quiz_arguments_are_checked():
 
 # -- a real terminal ---------------------------------------------------------------
 
-def spawn():
-    """The lecture neuron's quiz in a pseudo-terminal, and the grads it printed before the quiz."""
+@contextlib.contextmanager
+def terminal_quiz():
+    """The lecture neuron's quiz in a pseudo-terminal: (child, the grads it printed before the quiz).
+
+    The terminal is closed afterwards, and the script must have exited with status 0.
+    """
     pexpect = pytest.importorskip("pexpect")  # here, so the tests above run without it
     child = pexpect.spawn(sys.executable, [str(SCRIPT)], cwd=str(REPO), timeout=30, encoding="utf-8",
                           env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "TERM": "dumb"})
-    child.expect(r"before: (\[[^\r\n]*\])\r\n")
-    return child, child.match.group(1)
+    try:
+        child.expect(r"before: (\[[^\r\n]*\])\r\n")
+        yield child, child.match.group(1)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+
+
+def expect_grads_put_back(child, before: str) -> None:
+    """After leaving the quiz early: the grads printed are those from before it, and the script ends cleanly."""
+    child.expect(r"after: (\[[^\r\n]*\])\r\n")
+    assert child.match.group(1) == before
+    assert "Traceback" not in wait_for_exit(child)
 
 
 def wait_for_exit(child) -> str:
@@ -428,8 +444,7 @@ def ask(child, prompt, answer):
 
 
 def test_terminal_right_wrong_hint_then_ctrl_c_puts_the_grads_back():
-    child, before = spawn()
-    try:
+    with terminal_quiz() as (child, before):
         ask(child, "d tanh(n)/dn", "1 - 0.7071^2")
         child.expect(r"Right: d tanh\(n\)/dn = 1 - tanh\(n\)\^2 = 1 - \(0.7071\)\^2 = 0.5\.")
         ask(child, "n.grad after this step (it is 0 now)", "hint")
@@ -446,33 +461,21 @@ def test_terminal_right_wrong_hint_then_ctrl_c_puts_the_grads_back():
         child.expect_exact("  d(v1 + v2)/dv1 = ? ")
         child.sendintr()
         child.expect(r"Quiz left with 5 of 6 right \(1 hint\) so far\. Every grad is back to what it was before the quiz\.")
-        child.expect(r"after: (\[[^\r\n]*\])\r\n")
-        assert child.match.group(1) == before
-        assert "Traceback" not in wait_for_exit(child)
-    finally:
-        child.close(force=True)
-    assert child.exitstatus == 0
+        expect_grads_put_back(child, before)
 
 
 def test_terminal_ctrl_d_leaves_cleanly():
-    child, before = spawn()
-    try:
+    with terminal_quiz() as (child, before):
         ask(child, "d tanh(n)/dn", "0.5")
         child.expect_exact("  n.grad after this step (it is 0 now) = ? ")
         child.sendeof()
         child.expect(r"Quiz left with 1 of 1 right so far\.")
-        child.expect(r"after: (\[[^\r\n]*\])\r\n")
-        assert child.match.group(1) == before
-        assert "Traceback" not in wait_for_exit(child)
-    finally:
-        child.close(force=True)
-    assert child.exitstatus == 0
+        expect_grads_put_back(child, before)
 
 
 def test_terminal_quiz_to_the_end_with_the_score():
-    child, _ = spawn()
     asked = 0
-    try:
+    with terminal_quiz() as (child, _):
         while child.expect([r"\n  ([^\r\n]+) = \? ", r"Score: ([^\r\n]+)\r\n"]) == 0:
             child.sendline(right_answer(child.match.group(1)))
             asked += 1
@@ -486,6 +489,4 @@ def test_terminal_quiz_to_the_end_with_the_score():
         child.expect(r"backward twice: (\[[^\r\n]*\])\r\n")
         assert after == child.match.group(1)
         wait_for_exit(child)
-    finally:
-        child.close(force=True)
-    assert asked == 18 and child.exitstatus == 0
+    assert asked == 18

@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from autograd import Value
+from tests.lecture import lecture_neuron
 from tests.viz.browser import Tab, launch
 from viz.engine import ENV_VAR, _script_dirs, find_engine
 
@@ -14,15 +14,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def neuron():
     """o = tanh(x1*w1 + x2*w2 + b) with every grad filled in; returns (o, {label: Value})."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
+    o, values = lecture_neuron("o")
     o.backward()
-    return o, {v.label: v for v in (x1, x2, w1, w2, b, n, o)}
+    return o, {v.label: v for v in values}
 
 
 def svg_texts(data) -> list:

@@ -10,6 +10,7 @@ import viz
 import viz.html
 from autograd import Value
 from autograd.quiz import Score, check, parse_answer, quiz_data
+from tests.lecture import lecture_neuron
 from tests.viz.test_html import contrast, mlp_loss, page_data
 
 OPEN_GRADS = """Object.fromEntries([...document.querySelectorAll("#graph svg:not([hidden]) g.node[data-grad]")].map(
@@ -20,13 +21,7 @@ GRADS = """Object.fromEntries([...document.querySelectorAll("#graph g.node[data-
 
 def neuron(label=str):
     """o = tanh(x1*w1 + x2*w2 + b), backprop not yet run: step 1 is tanh, step 2 is n = v3 + b (upstream 0.5)."""
-    x1, x2 = Value(2.0, label=label("x1")), Value(0.0, label=label("x2"))
-    w1, w2 = Value(-3.0, label=label("w1")), Value(1.0, label=label("w2"))
-    n = x1 * w1 + x2 * w2 + Value(6.8813735870195432, label=label("b"))
-    n.label = label("n")
-    o = n.tanh()
-    o.label = label("o")
-    return o
+    return lecture_neuron("o", label)[0]
 
 
 def questions(label=str):
