@@ -18,12 +18,11 @@ tanh' from the input, relu' at 0, a flipped sign).
 """
 
 import math
-import re
 import textwrap
 from dataclasses import dataclass
 
 from .answer import ABS_TOL, REL_TOL, AnswerError, is_close, parse_answer
-from .trace import format_number
+from .trace import derivative_of, format_number, in_formula, wrt
 
 __all__ = ["step_questions", "quiz_data", "check", "parse_answer", "AnswerError", "is_close", "quiz", "Score"]
 
@@ -31,21 +30,6 @@ __all__ = ["step_questions", "quiz_data", "check", "parse_answer", "AnswerError"
 def _number(x: float):
     """A float for JSON: None when it is not finite (JSON has no NaN or infinity)."""
     return x if math.isfinite(x) else None
-
-
-def _in_formula(x: float) -> str:
-    text = format_number(x)
-    return f"({text})" if text.startswith("-") else text
-
-
-def _wrt(name: str) -> str:
-    """A name as it reads after d: 'x', or '(x1*w1 + b)' when the label is itself a formula."""
-    return name if re.fullmatch(r"[\w.]+", name) else f"({name})"
-
-
-def _derivative_of(formula: str) -> str:
-    """'d tanh(n)' for a function call or |n|, 'd(x * w)' for anything else."""
-    return f"d {formula}" if re.fullmatch(r"\w+\([^()]*\)|\|[^|]*\|", formula) else f"d({formula})"
 
 
 def _shown_value(text: str):
@@ -75,8 +59,8 @@ def _question(kind, edge_index, parent, prompt, answer, accept, explanation, hin
 def _local_question(step, j, edge, label) -> dict:
     """d(node)/d(parent) = ?, with the op table's rule as the hint."""
     g, local, x, out = step.upstream, edge.local, edge.parent.data, step.value
-    p, node = _wrt(edge.parent_name), _wrt(step.name)
-    derivative = f"{_derivative_of(step.expression)}/d{p}{label}"
+    p, node = wrt(edge.parent_name), wrt(step.name)
+    derivative = f"{derivative_of(step.expression)}/d{p}{label}"
     parts = [derivative]
     for part in (edge.rule, edge.numeric, format_number(local)):
         if part != parts[-1]:
@@ -84,7 +68,7 @@ def _local_question(step, j, edge, label) -> dict:
     formula = " = ".join(parts[1:])
     with_numbers = f", which with this step's numbers is {edge.numeric}" if edge.numeric != edge.rule else ""
     hint = f"The op table's rule for {step.op}: {derivative} = {edge.rule}{with_numbers}."
-    mistakes = [(g * local, f"That is upstream * local = {_in_formula(g)} * {_in_formula(local)}. This question "
+    mistakes = [(g * local, f"That is upstream * local = {in_formula(g)} * {in_formula(local)}. This question "
                             f"asks for the local derivative {derivative} alone: the upstream factor comes in "
                             f"when {p}.grad is updated.")]
     if step.op in ("tanh", "sigmoid"):
@@ -112,8 +96,8 @@ def _local_question(step, j, edge, label) -> dict:
 def _grad_question(step, j, edge) -> dict:
     """parent.grad after this step = ?: the chain rule, grad_before + upstream * local."""
     g, local, before, c, after = step.upstream, edge.local, edge.grad_before, edge.contribution, edge.grad_after
-    p, up = _wrt(edge.parent_name), f"d{_wrt(step.root_name)}/d{_wrt(step.name)}"
-    add = f"{_in_formula(before)} + {_in_formula(g)} * {_in_formula(local)} = {format_number(after)}"
+    p, up = wrt(edge.parent_name), f"d{wrt(step.root_name)}/d{wrt(step.name)}"
+    add = f"{in_formula(before)} + {in_formula(g)} * {in_formula(local)} = {format_number(after)}"
     explanation = f"{p}.grad = {add}"
     hint = (f"Chain rule: {p}.grad += upstream * local. The upstream gradient {up} is {format_number(g)}, the local "
             f"derivative is {format_number(local)}, and {p}.grad is {format_number(before)} before this step.")
@@ -154,7 +138,7 @@ def step_questions(step) -> dict:
         label = f" ({'first' if edge.operand == 'x' else 'second'} operand)" if repeated else ""
         questions.append(_local_question(step, j, edge, label))
         questions.append(_grad_question(step, j, edge))
-    upstream = f"d{_wrt(step.root_name)}/d{_wrt(step.name)}"
+    upstream = f"d{wrt(step.root_name)}/d{wrt(step.name)}"
     defined = step.expression if step.name == step.expression else f"{step.name} = {step.expression}"
     heading = (f"Step {step.number}/{step.total}  {defined} = {format_number(step.value)}   "
                f"upstream {upstream} = {format_number(step.upstream)}")

@@ -57,12 +57,12 @@ def expression(node, names: dict) -> str:
     return fill(op.expr, operands)
 
 
-def _wrt(name: str) -> str:
+def wrt(name: str) -> str:
     """A name as it reads after d: 'x', or '(x1*w1 + b)' when the label is itself a formula."""
     return name if re.fullmatch(r"[\w.]+", name) else f"({name})"
 
 
-def _derivative_of(formula: str) -> str:
+def derivative_of(formula: str) -> str:
     """'d tanh(n)' for a function call or |n|, 'd(x * w)' for anything else."""
     if re.fullmatch(r"\w+\([^()]*\)|\|[^|]*\|", formula):
         return f"d {formula}"
@@ -87,7 +87,7 @@ class Edge:
     divisor: object = None
 
     def __repr__(self):
-        return (f"<Edge {_wrt(self.parent_name)}.grad += {format_number(self.contribution)} -> "
+        return (f"<Edge {wrt(self.parent_name)}.grad += {format_number(self.contribution)} -> "
                 f"{format_number(self.grad_after)}>")
 
 
@@ -102,7 +102,7 @@ class Accumulated:
     total: float  # earlier + this_pass, the leaf's grad now
 
     def __str__(self):
-        return (f"{_wrt(self.name)}.grad = {format_number(self.earlier)} (earlier passes) + "
+        return (f"{wrt(self.name)}.grad = {format_number(self.earlier)} (earlier passes) + "
                 f"{format_number(self.this_pass)} (this pass) = {format_number(self.total)}")
 
 
@@ -127,18 +127,18 @@ class Step:
         hooked = self.upstream_before_hooks
         lines = [
             f"Step {self.number}/{self.total}  {_defined(self.name, self.expression)} = {format_number(self.value)}"
-            f"   upstream d{_wrt(self.root_name)}/d{_wrt(self.name)} = {format_number(self.upstream)}"
+            f"   upstream d{wrt(self.root_name)}/d{wrt(self.name)} = {format_number(self.upstream)}"
             + (f" (hooks replaced {format_number(hooked)})" if hooked is not None else "")
         ]
-        g = _in_formula(self.upstream)
+        g = in_formula(self.upstream)
         repeated = len({id(e.parent) for e in self.edges}) < len(self.edges)
         for edge in self.edges:
             which = f" ({'first' if edge.operand == 'x' else 'second'} operand)" if repeated else ""
-            derivative = f"{_derivative_of(self.expression)}/d{_wrt(edge.parent_name)}{which}"
+            derivative = f"{derivative_of(self.expression)}/d{wrt(edge.parent_name)}{which}"
             lines.append(f"  local  {_equation(derivative, edge)}")
             lines.append(
-                f"  {_wrt(edge.parent_name)}.grad += {g} * {_in_formula(edge.local)}{_as_division(self.upstream, edge)}  ->  "
-                f"{_in_formula(edge.grad_before)} + {_in_formula(edge.contribution)} = {format_number(edge.grad_after)}"
+                f"  {wrt(edge.parent_name)}.grad += {g} * {in_formula(edge.local)}{_as_division(self.upstream, edge)}  ->  "
+                f"{in_formula(edge.grad_before)} + {in_formula(edge.contribution)} = {format_number(edge.grad_after)}"
             )
         if self.accumulated:
             lines.append("  leaf grads accumulate across passes: each gets this pass's share added once")
@@ -152,7 +152,7 @@ class Step:
     def summary(self) -> str:
         """The step on one line: which grads it changed, and to what."""
         updates = "; ".join(
-            f"{_wrt(e.parent_name)}.grad += {format_number(e.contribution)} -> {format_number(e.grad_after)}"
+            f"{wrt(e.parent_name)}.grad += {format_number(e.contribution)} -> {format_number(e.grad_after)}"
             for e in self.edges
         )
         return f"<Step {self.number}/{self.total} {_defined(self.name, self.expression)}: {updates}>"
@@ -160,7 +160,7 @@ class Step:
     def _repr_html_(self):
         caption = html.escape(
             f"Step {self.number}/{self.total}: {self.name} = {self.expression}, "
-            f"upstream d{_wrt(self.root_name)}/d{_wrt(self.name)} = {format_number(self.upstream)}"
+            f"upstream d{wrt(self.root_name)}/d{wrt(self.name)} = {format_number(self.upstream)}"
         )
         rows = "".join(
             "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in (
@@ -183,7 +183,7 @@ class Undone:
         for e in self.step.edges:
             name, before, _ = restored.get(id(e.parent), (e.parent_name, e.grad_before, None))
             restored[id(e.parent)] = (name, before, e.grad_after)
-        grads = "; ".join(f"{_wrt(name)}.grad back to {format_number(before)} (was {format_number(after)})"
+        grads = "; ".join(f"{wrt(name)}.grad back to {format_number(before)} (was {format_number(after)})"
                           for name, before, after in restored.values())
         return f"Undid step {self.step.number}/{self.step.total}  {_defined(self.step.name, self.step.expression)}: {grads}"
 
@@ -200,7 +200,7 @@ def _as_division(upstream: float, edge: Edge) -> str:
     """' (as g / x)' when the shown product upstream * local is not the contribution (1/x overflowed), else ''."""
     if edge.divisor is None or format_number(upstream * edge.local) == format_number(edge.contribution):
         return ""
-    return f" (as {_in_formula(upstream)} / {_in_formula(edge.divisor)})"
+    return f" (as {in_formula(upstream)} / {in_formula(edge.divisor)})"
 
 
 def _equation(left: str, edge: Edge) -> str:
@@ -237,7 +237,8 @@ def steps_table(steps) -> str:
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
 
 
-def _in_formula(number: float) -> str:
+def in_formula(number: float) -> str:
+    """A number as it reads inside a formula: a negative one in parentheses."""
     text = format_number(number)
     return f"({text})" if text.startswith("-") else text
 

@@ -6,7 +6,6 @@ bookkeeping around it (metrics, history, progress, callbacks, syncing the Values
 Also the start of a fit: from the call to the first step, the model traced and planned.
 """
 
-import time
 
 import nn
 from nn.batched import NumbaBackend

@@ -10,7 +10,7 @@ import sys
 import pytest
 from hypothesis import assume, given, settings
 
-from autograd import OPS, TABLE, BackpropStepper, Value, backward, topological_order
+from autograd import OPS, TABLE, Value
 from autograd.answer import ABS_TOL, REL_TOL, AnswerError, is_close, parse_answer
 from autograd.quiz import Score, check, quiz, quiz_data, step_questions
 from autograd.value import apply
