@@ -8,8 +8,8 @@ import pytest
 from autograd import Value
 from autograd.answer import ABS_TOL, MAX_LENGTH, REL_TOL, AnswerError, parse_answer
 from autograd.quiz import check, quiz_data
-from tests.autograd.quiz_terminal import neuron
 from tests.autograd.test_quiz import ACCEPTED, REFUSED
+from tests.lecture import lecture_neuron as neuron
 
 SCRIPT = pathlib.Path(__file__).resolve().parents[2] / "viz" / "quiz.js"
 # The explorer page's policy: inline scripts only, so eval and new Function throw EvalError in them.
